@@ -1,0 +1,18 @@
+"""tinygrad_lite: a small reverse-mode autograd engine to learn from (Value and Tensor)."""
+
+from .engine import is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck
+from .tensor import AnomalyError, Tensor, detect_anomaly
+from .value import Value
+
+__all__ = [
+    "AnomalyError",
+    "GradcheckError",
+    "Tensor",
+    "Value",
+    "detect_anomaly",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+]
+__version__ = "0.1.0"
