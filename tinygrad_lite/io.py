@@ -1,0 +1,95 @@
+"""Checkpoints: save and load a state_dict as .npz, written atomically, never unpickled."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class CheckpointError(ValueError):
+    """A file that is not a checkpoint tinygrad_lite can load safely."""
+
+
+def save(state_dict: dict[str, Any], path: str | os.PathLike) -> None:
+    """Write `state_dict` (name -> array, e.g. `model.state_dict()`) to `path` as .npz.
+
+    Atomic: the data goes to a temporary file in the same directory, is flushed
+    to disk (fsync), then renamed over `path`. A crash part-way leaves the old
+    file (or none), never a half-written one.
+    """
+    if not isinstance(state_dict, dict):
+        raise TypeError(
+            f"save: expects a state_dict (dict of name -> array), got {type(state_dict).__name__}; "
+            "for a model pass model.state_dict()"
+        )
+    arrays = {}
+    for name, value in state_dict.items():
+        array = np.asarray(value)
+        if not isinstance(name, str) or array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"save: entry {name!r} must map a str name to a numeric array, got dtype {array.dtype}"
+            )
+        arrays[name] = array
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"save: the directory {str(path.parent)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read a checkpoint written by `save` back as a dict of name -> array.
+
+    Refuses, with CheckpointError, anything that is not a complete .npz of
+    numeric arrays: truncated files, other formats, and object arrays (it never
+    unpickles, so loading a file cannot run code).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load: no checkpoint at {str(path)!r}")
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+        raise CheckpointError(f"load: {str(path)!r} is not a valid .npz checkpoint ({error})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise CheckpointError(f"load: {str(path)!r} holds a single .npy array, not an .npz checkpoint")
+    try:
+        with npz:
+            state = {name: npz[name] for name in npz.files}
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError) as error:
+        raise CheckpointError(f"load: {str(path)!r} is not a valid .npz checkpoint ({error})") from None
+    for name, array in state.items():
+        if array.dtype.kind not in "biuf":
+            raise CheckpointError(
+                f"load: entry {name!r} in {str(path)!r} has dtype {array.dtype}, not numbers"
+            )
+    return state

@@ -1,0 +1,385 @@
+"""Neural-network building blocks: Module, Linear, MLP, its scalar twin ValueMLP, and losses."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+from .value import Value
+from .value import log_softmax as value_log_softmax
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+
+
+class Module:
+    """Base class: `model(x)` runs `model.forward(x)`.
+
+    Parameters are found by attribute, as in PyTorch: every Tensor attribute
+    with requires_grad=True, every Value, and those of sub-modules, also inside
+    lists. Names are dotted paths such as "layers.0.weight".
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def named_parameters(self) -> Iterator[tuple[str, Tensor | Value]]:
+        """(name, parameter) pairs in the order the attributes were set."""
+        for name, value in vars(self).items():
+            yield from _parameters_in(name, value)
+
+    def parameters(self) -> list[Tensor | Value]:
+        return [p for _, p in self.named_parameters()]
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct sub-modules, also those kept in a list."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                yield from ((f"{name}.{i}", m) for i, m in enumerate(value) if isinstance(m, Module))
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's gradient (None for Tensors, 0.0 for Values)."""
+        for p in self.parameters():
+            p.grad = 0.0 if isinstance(p, Value) else None
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's data, by name."""
+        return {name: np.array(p.data) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy `state` into the parameters; names, shapes and dtypes must all match."""
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict: expects a dict of name -> array, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing, extra = sorted(params.keys() - state.keys()), sorted(state.keys() - params.keys())
+        if missing or extra:
+            raise ValueError(
+                f"load_state_dict: the names do not match {type(self).__name__}: "
+                f"missing {missing or 'none'}, unexpected {extra or 'none'}"
+            )
+        for name, p in params.items():
+            array = np.asarray(state[name])
+            expected = np.asarray(p.data)
+            if array.shape != expected.shape or array.dtype != expected.dtype:
+                raise ValueError(
+                    f"load_state_dict: '{name}' is {array.dtype}{list(array.shape)}, "
+                    f"the model expects {expected.dtype}{list(expected.shape)}"
+                )
+        for name, p in params.items():
+            if isinstance(p, Value):
+                p.data = float(state[name])
+            else:
+                np.copyto(p.data, state[name])
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in children]
+        return f"{type(self).__name__}({self.extra_repr()}\n" + "\n".join(lines) + "\n)"
+
+
+def _parameters_in(name: str, value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            yield name, value
+    elif isinstance(value, Value):
+        yield name, value
+    elif isinstance(value, Module):
+        for sub_name, p in value.named_parameters():
+            yield f"{name}.{sub_name}", p
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _parameters_in(f"{name}.{i}", item)
+
+
+def _positive_int(owner: str, name: str, n: Any) -> int:
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _check_activation(owner: str, activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{owner}: activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation
+
+
+def _layer_sizes(owner: str, n_in: int, hidden: int | Sequence[int], n_out: int) -> list[int]:
+    hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+    sizes = [n_in, *hidden, n_out]
+    names = ["n_in"] + [f"hidden[{i}]" for i in range(len(hidden))] + ["n_out"]
+    return [_positive_int(owner, name, n) for name, n in zip(names, sizes)]
+
+
+# ---- Tensor layers ---------------------------------------------------------------
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias, with weight of shape (out_features, in_features) as in PyTorch.
+
+    Initialised as PyTorch does: weight and bias uniform in [-1/sqrt(in), 1/sqrt(in)],
+    drawn from `rng` (a numpy Generator or an int seed).
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, rng: Any = None, dtype: Any = np.float32
+    ) -> None:
+        self.in_features = _positive_int("Linear", "in_features", in_features)
+        self.out_features = _positive_int("Linear", "out_features", out_features)
+        rng = np.random.default_rng(rng)
+        bound = 1 / np.sqrt(in_features)
+        self.weight = Tensor(rng.uniform(-bound, bound, (out_features, in_features)), True, dtype)
+        self.bias = Tensor(rng.uniform(-bound, bound, out_features), True, dtype) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Linear: expects a Tensor input, got {type(x).__name__}")
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear: expected an input whose last dimension is {self.in_features} "
+                f"(in_features), got shape {x.shape}"
+            )
+        out = x @ self.weight.T
+        return out if self.bias is None else out + self.bias
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+class MLP(Module):
+    """Linear layers with an activation between them; the last layer gives logits.
+
+    `MLP(n, 2, n)` (tanh, no bias) is the seed's network: n inputs, 2 tanh
+    neurons, n outputs. `hidden` may be a list of sizes for more layers.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        hidden: int | Sequence[int],
+        n_out: int,
+        activation: str = "tanh",
+        bias: bool = False,
+        rng: Any = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        sizes = _layer_sizes("MLP", n_in, hidden, n_out)
+        self.activation = _check_activation("MLP", activation)
+        rng = np.random.default_rng(rng)
+        self.layers = [Linear(a, b, bias, rng, dtype) for a, b in zip(sizes, sizes[1:])]
+
+    def forward(self, x: Tensor) -> Tensor:
+        for layer in self.layers[:-1]:
+            x = layer(x)
+            if self.activation != "linear":
+                x = getattr(x, self.activation)()
+        return self.layers[-1](x)
+
+    def extra_repr(self) -> str:
+        return f"activation={self.activation!r}"
+
+
+# ---- the scalar twin -------------------------------------------------------------
+
+
+class ValueLinear(Module):
+    """Linear made of scalar Values: out_i = sum_j weight[i][j] * x_j (+ bias[i])."""
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, rng: Any = None, name: str = "w"
+    ):
+        self.in_features = _positive_int("ValueLinear", "in_features", in_features)
+        self.out_features = _positive_int("ValueLinear", "out_features", out_features)
+        rng = np.random.default_rng(rng)
+        bound = 1 / np.sqrt(in_features)
+        weights = rng.uniform(-bound, bound, (out_features, in_features))
+        self.weight = [
+            [Value(w, label=f"{name}[{i},{j}]") for j, w in enumerate(row)] for i, row in enumerate(weights)
+        ]
+        self.bias = (
+            [
+                Value(b, label=f"b{name[1:]}[{i}]")
+                for i, b in enumerate(rng.uniform(-bound, bound, out_features))
+            ]
+            if bias
+            else None
+        )
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        if len(x) != self.in_features:
+            raise ValueError(f"ValueLinear: expected {self.in_features} inputs, got {len(x)}")
+        outs = []
+        for i, row in enumerate(self.weight):
+            total = row[0] * x[0]
+            for w, xj in zip(row[1:], x[1:]):
+                total = total + w * xj
+            outs.append(total if self.bias is None else total + self.bias[i])
+        return outs
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state = {"weight": np.array([[w.data for w in row] for row in self.weight])}
+        if self.bias is not None:
+            state["bias"] = np.array([b.data for b in self.bias])
+        return state
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+class ValueMLP(Module):
+    """The MLP built from scalar Values, one graph node per number, for pictures and teaching.
+
+    Its `state_dict()` has the same names and shapes as `MLP`'s (in float64), so
+    `ValueMLP.from_mlp(mlp)` copies a trained network and gives the same outputs.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        hidden: int | Sequence[int],
+        n_out: int,
+        activation: str = "tanh",
+        bias: bool = False,
+        rng: Any = None,
+    ) -> None:
+        sizes = _layer_sizes("ValueMLP", n_in, hidden, n_out)
+        self.activation = _check_activation("ValueMLP", activation)
+        rng = np.random.default_rng(rng)
+        self.layers = [
+            ValueLinear(a, b, bias, rng, name=f"w{k + 1}") for k, (a, b) in enumerate(zip(sizes, sizes[1:]))
+        ]
+
+    @classmethod
+    def from_mlp(cls, mlp: MLP) -> ValueMLP:
+        """A ValueMLP with the same layers and weights as a Tensor `mlp`."""
+        sizes = [mlp.layers[0].in_features] + [layer.out_features for layer in mlp.layers]
+        twin = cls(sizes[0], sizes[1:-1], sizes[-1], mlp.activation, mlp.layers[0].bias is not None)
+        twin.load_state_dict({k: v.astype(np.float64) for k, v in mlp.state_dict().items()})
+        return twin
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        for layer in self.layers[:-1]:
+            x = layer(x)
+            if self.activation != "linear":
+                x = [getattr(v, self.activation)() for v in x]
+        return self.layers[-1](x)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {
+            f"layers.{i}.{name}": array
+            for i, layer in enumerate(self.layers)
+            for name, array in layer.state_dict().items()
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        own = self.state_dict()
+        for name, array in own.items():
+            given = np.asarray(state.get(name)) if name in state else None
+            if given is None or given.shape != array.shape:
+                raise ValueError(
+                    f"load_state_dict: ValueMLP expects '{name}' of shape {list(array.shape)}, got "
+                    f"{'nothing' if given is None else list(given.shape)}"
+                )
+        if extra := sorted(state.keys() - own.keys()):
+            raise ValueError(f"load_state_dict: unexpected names for ValueMLP: {extra}")
+        for i, layer in enumerate(self.layers):
+            for row, values in zip(layer.weight, np.asarray(state[f"layers.{i}.weight"])):
+                for w, value in zip(row, values):
+                    w.data = float(value)
+            if layer.bias is not None:
+                for b, value in zip(layer.bias, np.asarray(state[f"layers.{i}.bias"])):
+                    b.data = float(value)
+
+    def extra_repr(self) -> str:
+        return f"activation={self.activation!r}"
+
+
+# ---- losses ------------------------------------------------------------------------
+
+
+def nll_loss(log_probs: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of the target classes: -log_probs[..., target].
+
+    log_probs has shape (..., C), targets the shape (...) with class indices in
+    [0, C). reduction is "mean", "sum" or "none". The gradient is -1 at each
+    target (divided by the count for "mean"), 0 elsewhere.
+    """
+    return _nll("nll_loss", log_probs, targets, reduction)
+
+
+def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of raw logits (..., C) against class indices (...).
+
+    nll_loss(log_softmax(logits)): log_softmax keeps it finite for any logits.
+    """
+    _check_loss_args("cross_entropy", logits, reduction)
+    return _nll("cross_entropy", logits.log_softmax(-1), targets, reduction)
+
+
+def _check_loss_args(op: str, x: Any, reduction: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expects a Tensor of shape (..., classes), got {type(x).__name__}")
+    if x.ndim == 0:
+        raise ValueError(f"{op}: expects a Tensor of shape (..., classes), got a 0-d tensor")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _nll(op: str, log_probs: Tensor, targets: Any, reduction: str) -> Tensor:
+    _check_loss_args(op, log_probs, reduction)
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    classes = log_probs.shape[-1]
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: targets must be integer class indices, got dtype {t.dtype}")
+    if t.shape != log_probs.shape[:-1]:
+        raise ValueError(
+            f"{op}: targets of shape {t.shape} do not match input of shape {log_probs.shape}; "
+            f"expected targets of shape {log_probs.shape[:-1]}"
+        )
+    if t.size and (t.min() < 0 or t.max() >= classes):
+        raise ValueError(
+            f"{op}: targets must be class indices in [0, {classes}), got values from {t.min()} to {t.max()}"
+        )
+    picked = np.take_along_axis(log_probs.data, t[..., None], axis=-1)[..., 0]
+    scale = {"mean": 1 / max(t.size, 1), "sum": 1.0, "none": 1.0}[reduction]
+    out = -picked if reduction == "none" else -picked.sum() * scale
+    shape = log_probs.shape
+
+    def nll_backward(g: np.ndarray) -> tuple:
+        grad = np.zeros(shape, dtype=log_probs.dtype)
+        np.put_along_axis(
+            grad, t[..., None], (-scale * g)[..., None] if reduction == "none" else -scale * g, -1
+        )
+        return (grad,)
+
+    return Tensor._make(
+        np.asarray(out, log_probs.dtype), (log_probs,), "nll_loss", nll_backward, f"reduction={reduction}"
+    )
+
+
+def mse_loss(prediction: Tensor, target: Any) -> Tensor:
+    """Mean squared error: mean((prediction - target)^2)."""
+    return ((prediction - target) ** 2).mean()
+
+
+def value_cross_entropy(logits: Sequence[Value], target: int) -> Value:
+    """Cross-entropy of one example for scalar logits: -log_softmax(logits)[target]."""
+    if not 0 <= target < len(logits):
+        raise ValueError(f"value_cross_entropy: target must be in [0, {len(logits)}), got {target}")
+    return -value_log_softmax(logits)[target]

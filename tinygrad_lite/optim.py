@@ -1,0 +1,108 @@
+"""Optimizers: SGD and Adam, with PyTorch's update rules.
+
+They read `.data` and `.grad` and nothing else, so they update Tensors (in
+place) and Values alike.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+class Optimizer:
+    """Holds the parameters; `step()` updates them from their `.grad`."""
+
+    def __init__(self, params: Iterable[Any], lr: float) -> None:
+        name = type(self).__name__
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{name}: got an empty parameter list (did the model define any parameters?)")
+        for p in self.params:
+            if not hasattr(p, "data") or not hasattr(p, "grad"):
+                raise TypeError(f"{name}: parameters must be Tensors or Values, got {type(p).__name__}")
+        if not isinstance(lr, numbers.Real) or not lr > 0:
+            raise ValueError(f"{name}: lr must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+
+    def zero_grad(self) -> None:
+        """Clear the gradients (None for Tensors, 0.0 for Values)."""
+        for p in self.params:
+            p.grad = None if isinstance(p.data, np.ndarray) else 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+def _zeros_like(p: Any) -> Any:
+    return np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum (PyTorch's form):
+
+    v = momentum * v + grad   (v = grad on the first step)
+    p = p - lr * v
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.velocity: list[Any] = [None] * len(self.params)
+
+    def step(self) -> None:
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad
+            if self.momentum:
+                v = self.velocity[i]
+                v = g * 1.0 if v is None else self.momentum * v + g
+                self.velocity[i] = g = v
+            p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), as PyTorch computes it. At step t, for each parameter:
+
+    m = b1 * m + (1 - b1) * grad
+    v = b2 * v + (1 - b2) * grad^2
+    p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr)
+        if len(betas) != 2 or not all(isinstance(b, numbers.Real) and 0 <= b < 1 for b in betas):
+            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
+        if not isinstance(eps, numbers.Real) or eps < 0:
+            raise ValueError(f"Adam: eps must be a non-negative number, got {eps!r}")
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = float(eps)
+        self.t = 0
+        self.m = [_zeros_like(p) for p in self.params]
+        self.v = [_zeros_like(p) for p in self.params]
+
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        step_size = self.lr / (1 - b1**self.t)
+        root_bias2 = math.sqrt(1 - b2**self.t)
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            self.m[i] = m = b1 * self.m[i] + (1 - b1) * g
+            self.v[i] = v = b2 * self.v[i] + (1 - b2) * (g * g)
+            p.data -= step_size * m / (v**0.5 / root_bias2 + self.eps)
