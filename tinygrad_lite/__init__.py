@@ -1,18 +1,26 @@
 """tinygrad_lite: a small reverse-mode autograd engine to learn from (Value and Tensor)."""
 
+from . import nn, optim, tasks
 from .engine import is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
+from .io import CheckpointError, load, save
 from .tensor import AnomalyError, Tensor, detect_anomaly
 from .value import Value
 
 __all__ = [
     "AnomalyError",
+    "CheckpointError",
     "GradcheckError",
     "Tensor",
     "Value",
     "detect_anomaly",
     "gradcheck",
     "is_grad_enabled",
+    "load",
+    "nn",
     "no_grad",
+    "optim",
+    "save",
+    "tasks",
 ]
 __version__ = "0.1.0"

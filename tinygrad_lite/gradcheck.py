@@ -61,11 +61,17 @@ def gradcheck(
 
     mismatches = []
     for i in checked:
-        analytic = np.zeros(np.shape(inputs[i].data)) if inputs[i].grad is None else np.asarray(inputs[i].grad, float)
+        analytic = (
+            np.zeros(np.shape(inputs[i].data))
+            if inputs[i].grad is None
+            else np.asarray(inputs[i].grad, float)
+        )
         numeric = _numeric_gradient(weighted_output, inputs[i], eps)
         bad = ~np.isclose(analytic, numeric, rtol=rtol, atol=atol, equal_nan=True)
         for index in zip(*np.nonzero(bad)) if analytic.ndim else ([()] if bad else []):
-            mismatches.append((abs(analytic[index] - numeric[index]), i, index, analytic[index], numeric[index]))
+            mismatches.append(
+                (abs(analytic[index] - numeric[index]), i, index, analytic[index], numeric[index])
+            )
     if mismatches:
         raise GradcheckError(_report(mismatches, atol, rtol))
     return True
@@ -78,8 +84,7 @@ def _is_checked(op: str, i: int, x: Any) -> bool:
         raise TypeError(f"{op}: input {i} must be a Value or a Tensor, got {type(x).__name__}")
     if x.requires_grad and x.dtype != np.float64:
         raise ValueError(
-            f"{op}: input {i} is {x.dtype}; finite differences need float64 "
-            "(create it with dtype=np.float64)"
+            f"{op}: input {i} is {x.dtype}; finite differences need float64 (create it with dtype=np.float64)"
         )
     return x.requires_grad
 
@@ -88,7 +93,9 @@ def _outputs(result: Any) -> list[Value | Tensor]:
     outputs = list(result) if isinstance(result, (list, tuple)) else [result]
     for out in outputs:
         if not isinstance(out, (Value, Tensor)):
-            raise TypeError(f"gradcheck: fn must return a Value, a list of Values or a Tensor, got {type(out).__name__}")
+            raise TypeError(
+                f"gradcheck: fn must return a Value, a list of Values or a Tensor, got {type(out).__name__}"
+            )
     return outputs
 
 
@@ -116,8 +123,12 @@ def _numeric_gradient(f: Callable[[], float], x: Value | Tensor, eps: float) -> 
 
 def _report(mismatches: list, atol: float, rtol: float) -> str:
     mismatches.sort(key=lambda m: -m[0] if m[0] == m[0] else -np.inf)
-    lines = [f"gradcheck: {len(mismatches)} gradient element(s) differ (atol={atol}, rtol={rtol}); worst first:"]
+    lines = [
+        f"gradcheck: {len(mismatches)} gradient element(s) differ (atol={atol}, rtol={rtol}); worst first:"
+    ]
     for diff, i, index, analytic, numeric in mismatches[:10]:
         where = f"element {tuple(int(k) for k in index)}" if index else "the value"
-        lines.append(f"  input {i}, {where}: analytic {analytic:.8g} vs numeric {numeric:.8g} (diff {diff:.3g})")
+        lines.append(
+            f"  input {i}, {where}: analytic {analytic:.8g} vs numeric {numeric:.8g} (diff {diff:.3g})"
+        )
     return "\n".join(lines)

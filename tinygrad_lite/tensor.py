@@ -126,9 +126,7 @@ class Tensor(Node):
         self.label = ""
 
     @staticmethod
-    def _make(
-        data: np.ndarray, parents: tuple, op: str, backward_fn: Callable, op_args: str = ""
-    ) -> Tensor:
+    def _make(data: np.ndarray, parents: tuple, op: str, backward_fn: Callable, op_args: str = "") -> Tensor:
         """The output of an op. It joins the graph if grad is on and an input requires grad."""
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
@@ -145,7 +143,7 @@ class Tensor(Node):
         else:
             out.parents, out.op, out.op_args, out.backward_fn = (), "", "", None
         if _detecting_anomaly.get():
-            out._check_forward(op)
+            out._check_forward(op, parents)
         return out
 
     def _vjp(self, g: np.ndarray) -> list[np.ndarray | None]:
@@ -166,9 +164,10 @@ class Tensor(Node):
         else:
             self.grad += g
 
-    def _check_forward(self, op: str) -> None:
-        if not _all_finite(self.data) and _all_finite(*(p.data for p in self.parents)):
-            shapes = ", ".join(str(p.shape) for p in self.parents)
+    def _check_forward(self, op: str, inputs: tuple) -> None:
+        # `inputs`, not `self.parents`: a result that needs no grad records no parents.
+        if not _all_finite(self.data) and _all_finite(*(p.data for p in inputs)):
+            shapes = ", ".join(str(p.shape) for p in inputs)
             raise AnomalyError(
                 f"detect_anomaly: the forward of '{op}' made nan/inf from finite inputs "
                 f"(input shapes {shapes}; output shape {self.shape})"
@@ -285,7 +284,9 @@ class Tensor(Node):
         if idx.dtype.kind not in "iu":
             raise TypeError(f"one_hot: indices must be integers, got dtype {idx.dtype}")
         if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise ValueError(f"one_hot: indices must be in [0, {n}), got values from {idx.min()} to {idx.max()}")
+            raise ValueError(
+                f"one_hot: indices must be in [0, {n}), got values from {idx.min()} to {idx.max()}"
+            )
         return Tensor(np.eye(n, dtype=dtype)[idx])
 
     # ---- elementwise binary ops (broadcasting) --------------------------------
@@ -460,21 +461,22 @@ class Tensor(Node):
         out = biggest if keepdims else biggest.reshape([n for i, n in enumerate(x.shape) if i not in axes])
         return Tensor._make(out, (self,), "max", max_backward, _reduce_args(axis, keepdims))
 
-    def logsumexp(self, axis: int = -1, keepdims: bool = False) -> Tensor:
+    def logsumexp(self, axis: int | Sequence[int] | None = -1, keepdims: bool = False) -> Tensor:
         """log(sum(e^x)) over `axis`, with the max subtracted first so it cannot overflow.
 
         d/dx_i logsumexp(x) = softmax(x)_i.
         """
-        (ax,) = _normalize_axes("logsumexp", axis, self.shape)
+        axes = _normalize_axes("logsumexp", axis, self.shape)
         x = self.data
-        _check_not_empty("logsumexp", x, ax)
-        biggest = x.max(axis=ax, keepdims=True)
-        lse = biggest + np.log(np.exp(x - biggest).sum(axis=ax, keepdims=True))
+        for ax in axes:
+            _check_not_empty("logsumexp", x, ax)
+        biggest = x.max(axis=axes, keepdims=True)
+        lse = biggest + np.log(np.exp(x - biggest).sum(axis=axes, keepdims=True))
 
         def logsumexp_backward(g: np.ndarray) -> tuple:
-            return ((g if keepdims else np.expand_dims(g, ax)) * np.exp(x - lse),)
+            return ((g if keepdims else np.expand_dims(g, axes)) * np.exp(x - lse),)
 
-        out = lse if keepdims else lse.squeeze(ax)
+        out = lse if keepdims else lse.squeeze(axes)
         return Tensor._make(out, (self,), "logsumexp", logsumexp_backward, _reduce_args(axis, keepdims))
 
     # ---- softmax -------------------------------------------------------------
@@ -504,7 +506,9 @@ class Tensor(Node):
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same elements in a new shape (one entry may be -1).  Backward reshapes g back."""
-        new_shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], numbers.Integral) else shape
+        new_shape = (
+            tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], numbers.Integral) else shape
+        )
         old_shape = self.shape
         try:
             out = self.data.reshape(new_shape)
@@ -520,7 +524,9 @@ class Tensor(Node):
         order = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], numbers.Integral) else axes
         order = order or tuple(reversed(range(self.ndim)))
         if sorted(a % max(self.ndim, 1) for a in order) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {order} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+            raise ValueError(
+                f"transpose: axes {order} are not a permutation of the {self.ndim} axes of shape {self.shape}"
+            )
         inverse = tuple(np.argsort([a % self.ndim for a in order]))
         out = self.data.transpose(order)
         return Tensor._make(out, (self,), "transpose", lambda g: (g.transpose(inverse),), f"axes={order}")
@@ -556,7 +562,7 @@ class Tensor(Node):
         tensors = _tensor_list("concatenate", tensors)
         try:
             out = np.concatenate([t.data for t in tensors], axis=axis)
-        except (ValueError, np.exceptions.AxisError):
+        except ValueError:  # numpy's AxisError is a ValueError
             shapes = ", ".join(str(t.shape) for t in tensors)
             raise ValueError(f"concatenate: cannot join shapes {shapes} along axis {axis}") from None
         ends = np.cumsum([t.shape[axis] for t in tensors])[:-1]
@@ -570,9 +576,11 @@ class Tensor(Node):
         tensors = _tensor_list("stack", tensors)
         try:
             out = np.stack([t.data for t in tensors], axis=axis)
-        except (ValueError, np.exceptions.AxisError):
+        except ValueError:  # numpy's AxisError is a ValueError
             shapes = ", ".join(str(t.shape) for t in tensors)
-            raise ValueError(f"stack: cannot stack shapes {shapes} along axis {axis} (all shapes must match)") from None
+            raise ValueError(
+                f"stack: cannot stack shapes {shapes} along axis {axis} (all shapes must match)"
+            ) from None
         ax = axis % out.ndim
         return Tensor._make(
             out, tuple(tensors), "stack", lambda g: tuple(np.moveaxis(g, ax, 0)), f"axis={axis}"
@@ -587,11 +595,15 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if data is None or isinstance(data, (str, bytes, dict, set)):
-        raise TypeError(f"Tensor: data must be a number, a (nested) list of numbers or an array, got {type(data).__name__}")
+        raise TypeError(
+            f"Tensor: data must be a number, a (nested) list of numbers or an array, got {type(data).__name__}"
+        )
     try:
         array = np.array(data, dtype=dtype)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"Tensor: cannot turn {type(data).__name__} into an array of numbers: {error}") from None
+        raise TypeError(
+            f"Tensor: cannot turn {type(data).__name__} into an array of numbers: {error}"
+        ) from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: data must be numbers, got an array of dtype {array.dtype}")
     if dtype is None and array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
@@ -623,17 +635,20 @@ def _check_matmul(a: tuple, b: tuple) -> None:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a} and {b}")
     inner_a, inner_b = a[-1], b[-2] if len(b) > 1 else b[0]
     if inner_a != inner_b:
-        raise ValueError(f"matmul: cannot multiply {a} by {b}: inner dimensions {inner_a} and {inner_b} differ")
+        raise ValueError(
+            f"matmul: cannot multiply {a} by {b}: inner dimensions {inner_a} and {inner_b} differ"
+        )
 
 
 def _matmul_grads(a: np.ndarray, b: np.ndarray, g: np.ndarray, need_a: bool, need_b: bool) -> tuple:
     """dA = G @ B^T and dB = A^T @ G, treating 1-D operands as numpy does (a row, a column)."""
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
-    if a.ndim == 1:
-        g = np.expand_dims(g, -2)
+    # Put back the axes numpy dropped, the column's first: for 1-D @ 1-D, g goes () -> (1,) -> (1, 1).
     if b.ndim == 1:
         g = np.expand_dims(g, -1)
+    if a.ndim == 1:
+        g = np.expand_dims(g, -2)
     grad_a = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape) if need_a else None
     grad_b = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape).reshape(b.shape) if need_b else None
     return grad_a, grad_b
