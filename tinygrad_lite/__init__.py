@@ -1,6 +1,7 @@
 """tinygrad_lite: a small reverse-mode autograd engine to learn from (Value and Tensor)."""
 
 from . import nn, optim, tasks
+from .draw import draw_graph, draw_network
 from .engine import is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .io import CheckpointError, load, save
@@ -14,6 +15,8 @@ __all__ = [
     "Tensor",
     "Value",
     "detect_anomaly",
+    "draw_graph",
+    "draw_network",
     "gradcheck",
     "is_grad_enabled",
     "load",

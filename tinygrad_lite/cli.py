@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from . import io, tasks
+from . import draw, io, nn, tasks
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,6 +18,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _train(args: argparse.Namespace) -> None:
+    if args.save and not Path(args.save).parent.is_dir():  # say so before training, not after
+        raise FileNotFoundError(f"--save: the directory {str(Path(args.save).parent)!r} does not exist")
     result = tasks.train_shift(
         args.n,
         args.hidden,
@@ -47,6 +50,26 @@ def _sweep(args: argparse.Namespace) -> None:
     print(tasks.sweep_table(results))
 
 
+def _draw(args: argparse.Namespace) -> None:
+    if not 1 <= args.input < args.n:
+        raise ValueError(f"--input must be one of the inputs that fire, 1..{args.n - 1}, got {args.input}")
+    result = tasks.train_shift(args.n, args.hidden, steps=args.steps, seed=args.seed, progress=not args.quiet)
+    twin = nn.ValueMLP.from_mlp(result.model)
+    k = args.input
+    one_hot = [1.0 if i == k - 1 else 0.0 for i in range(args.n)]
+    loss = nn.value_cross_entropy(twin(one_hot), k)  # input k must fire output k+1 (index k)
+    loss.label = "loss"
+    loss.backward()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    pictures = {
+        f"graph_n{args.n}_h{args.hidden}_input{k}": draw.draw_graph(loss, params=twin),
+        f"network_n{args.n}_h{args.hidden}": draw.draw_network(result.model, x=k),
+    }
+    for name, picture in pictures.items():
+        print(picture.render(outfile=out / f"{name}.{args.format}", cleanup=True))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-lite", description="Train and inspect the seed's shift-task networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -72,6 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--max-n", type=int, default=256, help="largest N to try (default 256)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(run=_sweep)
+
+    pictures = commands.add_parser(
+        "draw", help="draw one example's computation graph and the trained network"
+    )
+    pictures.add_argument("--n", type=int, default=5, help="number of input/output nodes (default 5)")
+    pictures.add_argument("--hidden", type=int, default=2, help="hidden tanh neurons (default 2)")
+    pictures.add_argument("--steps", type=int, default=3000, help="training updates first (default 3000)")
+    pictures.add_argument("--seed", type=int, default=0)
+    pictures.add_argument(
+        "--input", type=int, default=1, help="which input fires in the drawn example (1-based)"
+    )
+    pictures.add_argument("--format", choices=("svg", "png", "pdf"), default="svg")
+    pictures.add_argument("--out", default="out", help="folder for the pictures (default out/)")
+    pictures.add_argument("--quiet", action="store_true", help="no progress bar")
+    pictures.set_defaults(run=_draw)
     return parser
 
 
@@ -81,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, TypeError, OSError) as error:
+    except (ValueError, TypeError, OSError, draw.RenderError) as error:
         print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0
