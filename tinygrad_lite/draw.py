@@ -285,20 +285,17 @@ def _param_names(params: Any) -> dict[Node, str]:
     return {node: name for name, node in pairs}
 
 
-def _backward_reached(root: Node) -> bool:
-    """Has a backward pass reached `root`'s graph?
+def _grad_text(node: Node, grads: Mapping | None) -> str:
+    """The grad line of a box; "not computed yet" until a backward pass writes one.
 
-    A Tensor's grad stays None until backward reaches it. A Value's grad starts
-    at 0.0, but backward seeds the root with 1.0, so a root still at 0.0 means
-    no backward pass has run from it yet.
+    A Tensor's grad is None until then; a Value's grad starts at 0.0, so its `has_grad` tells.
     """
-    return isinstance(root, Tensor) or root.grad != 0.0
-
-
-def _grad_text(node: Node, grads: Mapping | None, reached: bool) -> str:
     if isinstance(node, Tensor) and not node.requires_grad:
         return "no grad"
-    grad = grads.get(node) if grads is not None else (node.grad if reached else None)
+    if grads is not None:
+        grad = grads.get(node)
+    else:
+        grad = node.grad if isinstance(node, Tensor) or node.has_grad else None
     if grad is None:
         return "grad not computed yet"
     if isinstance(node, Tensor):
@@ -392,19 +389,18 @@ def draw_graph(
         raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
     names, notes, edge_notes = _param_names(params), notes or {}, edge_notes or {}
     marked = set(highlight)
-    reached = _backward_reached(root)
     nodes, left_out = _visible(root, max_nodes)
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     dot = Diagram(name="computation", graph_attr={"rankdir": rankdir, "fontname": _FONT})
     dot.attr("node", fontname=_FONT, fontsize="11")
     dot.attr("edge", fontname=_FONT, fontsize="10")
     for node in nodes:
-        _add_box(dot, ids[node], node, names, grads, notes, marked, reached)
+        _add_box(dot, ids[node], node, names, grads, notes, marked)
     _add_ops(dot, nodes, ids, edge_notes, marked, left_out, max_nodes)
     return dot
 
 
-def _add_box(dot: Diagram, node_id: str, node: Node, names, grads, notes, marked, reached) -> None:
+def _add_box(dot: Diagram, node_id: str, node: Node, names, grads, notes, marked) -> None:
     border = _HIGHLIGHT if node in marked else ""
     if _is_small_constant(node, names) and node not in notes:
         text = f"<{_html(_summary(node.data))}>"
@@ -415,7 +411,7 @@ def _add_box(dot: Diagram, node_id: str, node: Node, names, grads, notes, marked
         name = f"{names[node]} ({node.label})"
     is_param = node in names or (isinstance(node, Tensor) and not node.parents and node.requires_grad)
     fill = _PARAM_FILL if is_param else _LEAF_FILL if not node.parents else "white"
-    label = _node_label(node, name, _grad_text(node, grads, reached), notes.get(node, ""), fill, border)
+    label = _node_label(node, name, _grad_text(node, grads), notes.get(node, ""), fill, border)
     dot.node(node_id, label, shape="plain")
 
 

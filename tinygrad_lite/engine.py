@@ -111,13 +111,17 @@ def iter_graph(root: Node) -> Iterator[Node]:
         frontier = next_frontier
 
 
-def backward(root: Node, grad: Any) -> None:
+def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | None = None) -> None:
     """Back-propagate `grad` = d out / d root into `.grad` of every node `root` depends on.
 
     Gradients accumulate: each call adds to `.grad` (as in PyTorch and
     micrograd), so clear them (`zero_grad()`) between training steps. What flows
     in this pass is kept apart in `flowing`, so calling `backward()` twice on one
     graph adds exactly twice the gradient, intermediate nodes included.
+
+    `on_step`, for watching the pass (`replay.py`), is called after each node's
+    chain-rule step as `on_step(node, g, contributions)`: g is the node's whole
+    gradient, contributions hold one per parent (None where none flows).
     """
     flowing = {root: grad}
     for node in reversed(topological_order(root)):
@@ -125,10 +129,13 @@ def backward(root: Node, grad: Any) -> None:
         node._accumulate(g)
         if not node.parents:
             continue
-        for parent, contribution in zip(node.parents, node._vjp(g)):
+        contributions = node._vjp(g)
+        for parent, contribution in zip(node.parents, contributions):
             if contribution is None:
                 continue
             if parent in flowing:
                 flowing[parent] = flowing[parent] + contribution
             else:
                 flowing[parent] = contribution
+        if on_step is not None:
+            on_step(node, g, contributions)

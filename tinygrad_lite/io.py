@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 import zipfile
 import zlib
 from pathlib import Path
@@ -39,17 +39,28 @@ def save(state_dict: dict[str, Any], path: str | os.PathLike) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: the directory {str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # Not tempfile.mkstemp: its file is private (0600); this one gets the usual umask.
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            _write_npz(f, arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def _write_npz(f: Any, arrays: dict[str, np.ndarray]) -> None:
+    """The .npz format: a zip of one .npy per name. Written here rather than by np.savez,
+    whose keyword arguments would swallow entries named "file" or "allow_pickle"."""
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, array in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -88,6 +99,8 @@ def load(path: str | os.PathLike) -> dict[str, np.ndarray]:
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError) as error:
         raise CheckpointError(f"load: {str(path)!r} is not a valid .npz checkpoint ({error})") from None
     for name, array in state.items():
+        if not isinstance(array, np.ndarray):  # NpzFile hands back a member that is not .npy as bytes
+            raise CheckpointError(f"load: entry {name!r} in {str(path)!r} is not a .npy array")
         if array.dtype.kind not in "biuf":
             raise CheckpointError(
                 f"load: entry {name!r} in {str(path)!r} has dtype {array.dtype}, not numbers"

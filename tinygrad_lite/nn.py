@@ -30,9 +30,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def named_parameters(self) -> Iterator[tuple[str, Tensor | Value]]:
-        """(name, parameter) pairs in the order the attributes were set."""
+        """(name, parameter) pairs in the order the attributes were set; a parameter
+        reachable under two names (tied weights) is listed once, as in PyTorch."""
+        seen = set()
         for name, value in vars(self).items():
-            yield from _parameters_in(name, value)
+            for param_name, param in _parameters_in(name, value):
+                if param not in seen:
+                    seen.add(param)
+                    yield param_name, param
 
     def parameters(self) -> list[Tensor | Value]:
         return [p for _, p in self.named_parameters()]
@@ -86,8 +91,10 @@ class Module:
         children = list(self.named_children())
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
-        lines = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in children]
-        return f"{type(self).__name__}({self.extra_repr()}\n" + "\n".join(lines) + "\n)"
+        lines = [self.extra_repr()] if self.extra_repr() else []
+        lines += [f"({name}): {child!r}" for name, child in children]
+        body = "\n".join(lines).replace("\n", "\n  ")
+        return f"{type(self).__name__}(\n  {body}\n)"
 
 
 def _parameters_in(name: str, value: Any) -> Iterator[tuple[str, Any]]:
@@ -236,6 +243,16 @@ class ValueLinear(Module):
             state["bias"] = np.array([b.data for b in self.bias])
         return state
 
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy `state` ("weight", "bias") into the Values; names and shapes must match `state_dict()`."""
+        _check_value_state("ValueLinear", self.state_dict(), state)
+        for row, values in zip(self.weight, np.asarray(state["weight"])):
+            for w, value in zip(row, values):
+                w.data = float(value)
+        if self.bias is not None:
+            for b, value in zip(self.bias, np.asarray(state["bias"])):
+                b.data = float(value)
+
     def extra_repr(self) -> str:
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -288,26 +305,29 @@ class ValueMLP(Module):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        own = self.state_dict()
-        for name, array in own.items():
-            given = np.asarray(state.get(name)) if name in state else None
-            if given is None or given.shape != array.shape:
-                raise ValueError(
-                    f"load_state_dict: ValueMLP expects '{name}' of shape {list(array.shape)}, got "
-                    f"{'nothing' if given is None else list(given.shape)}"
-                )
-        if extra := sorted(state.keys() - own.keys()):
-            raise ValueError(f"load_state_dict: unexpected names for ValueMLP: {extra}")
+        """Copy `state` into the Values; names and shapes must match `state_dict()`."""
+        _check_value_state("ValueMLP", self.state_dict(), state)
         for i, layer in enumerate(self.layers):
-            for row, values in zip(layer.weight, np.asarray(state[f"layers.{i}.weight"])):
-                for w, value in zip(row, values):
-                    w.data = float(value)
-            if layer.bias is not None:
-                for b, value in zip(layer.bias, np.asarray(state[f"layers.{i}.bias"])):
-                    b.data = float(value)
+            prefix = f"layers.{i}."
+            layer.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
 
     def extra_repr(self) -> str:
         return f"activation={self.activation!r}"
+
+
+def _check_value_state(owner: str, own: dict[str, np.ndarray], state: Any) -> None:
+    """The names and shapes of `state` match `own`, or a ValueError naming the first that differs."""
+    if not isinstance(state, dict):
+        raise TypeError(f"load_state_dict: expects a dict of name -> array, got {type(state).__name__}")
+    for name, array in own.items():
+        given = np.asarray(state[name]) if name in state else None
+        if given is None or given.shape != array.shape:
+            raise ValueError(
+                f"load_state_dict: {owner} expects '{name}' of shape {list(array.shape)}, got "
+                f"{'nothing' if given is None else list(given.shape)}"
+            )
+    if extra := sorted(state.keys() - own.keys()):
+        raise ValueError(f"load_state_dict: unexpected names for {owner}: {extra}")
 
 
 # ---- losses ------------------------------------------------------------------------
@@ -343,7 +363,7 @@ def _check_loss_args(op: str, x: Any, reduction: str) -> None:
 
 def _nll(op: str, log_probs: Tensor, targets: Any, reduction: str) -> Tensor:
     _check_loss_args(op, log_probs, reduction)
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    t = np.array(targets.data if isinstance(targets, Tensor) else targets)  # a copy: backward uses it later
     classes = log_probs.shape[-1]
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: targets must be integer class indices, got dtype {t.dtype}")
@@ -356,7 +376,8 @@ def _nll(op: str, log_probs: Tensor, targets: Any, reduction: str) -> Tensor:
         raise ValueError(
             f"{op}: targets must be class indices in [0, {classes}), got values from {t.min()} to {t.max()}"
         )
-    picked = np.take_along_axis(log_probs.data, t[..., None], axis=-1)[..., 0]
+    # C order, so that a later sum over examples adds them in the same order whatever the batch shape
+    picked = np.take_along_axis(log_probs.data, t[..., None], axis=-1)[..., 0].copy(order="C")
     scale = {"mean": 1 / max(t.size, 1), "sum": 1.0, "none": 1.0}[reduction]
     out = -picked if reduction == "none" else -picked.sum() * scale
     shape = log_probs.shape
@@ -374,12 +395,22 @@ def _nll(op: str, log_probs: Tensor, targets: Any, reduction: str) -> Tensor:
 
 
 def mse_loss(prediction: Tensor, target: Any) -> Tensor:
-    """Mean squared error: mean((prediction - target)^2)."""
+    """Mean squared error: mean((prediction - target)^2). d/dprediction = 2 (prediction - target) / count."""
+    if not isinstance(prediction, Tensor):
+        raise TypeError(f"mse_loss: expects a Tensor prediction, got {type(prediction).__name__}")
+    target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    if target_shape != prediction.shape:
+        # Broadcasting (N, 1) against (N,) would silently compare every pair.
+        raise ValueError(
+            f"mse_loss: target of shape {target_shape} does not match prediction of shape {prediction.shape}"
+        )
     return ((prediction - target) ** 2).mean()
 
 
 def value_cross_entropy(logits: Sequence[Value], target: int) -> Value:
     """Cross-entropy of one example for scalar logits: -log_softmax(logits)[target]."""
+    if not isinstance(target, numbers.Integral) or isinstance(target, bool):
+        raise TypeError(f"value_cross_entropy: target must be an int class index, got {target!r}")
     if not 0 <= target < len(logits):
         raise ValueError(f"value_cross_entropy: target must be in [0, {len(logits)}), got {target}")
     return -value_log_softmax(logits)[target]

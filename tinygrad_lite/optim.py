@@ -14,19 +14,28 @@ from typing import Any
 import numpy as np
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
 class Optimizer:
     """Holds the parameters; `step()` updates them from their `.grad`."""
 
     def __init__(self, params: Iterable[Any], lr: float) -> None:
         name = type(self).__name__
+        if hasattr(params, "data"):  # a lone Tensor would be iterated row by row, into copies
+            raise TypeError(
+                f"{name}: expects an iterable of parameters such as model.parameters(), "
+                f"got a single {type(params).__name__}; wrap it in a list"
+            )
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{name}: got an empty parameter list (did the model define any parameters?)")
         for p in self.params:
             if not hasattr(p, "data") or not hasattr(p, "grad"):
                 raise TypeError(f"{name}: parameters must be Tensors or Values, got {type(p).__name__}")
-        if not isinstance(lr, numbers.Real) or not lr > 0:
-            raise ValueError(f"{name}: lr must be a positive number, got {lr!r}")
+        if not _is_number(lr) or not 0 < lr < math.inf:
+            raise ValueError(f"{name}: lr must be a positive finite number, got {lr!r}")
         self.lr = float(lr)
 
     def zero_grad(self) -> None:
@@ -51,7 +60,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
+        if not _is_number(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
         self.velocity: list[Any] = [None] * len(self.params)
@@ -74,6 +83,8 @@ class Adam(Optimizer):
     m = b1 * m + (1 - b1) * grad
     v = b2 * v + (1 - b2) * grad^2
     p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+
+    As in PyTorch, t counts the steps in which that parameter had a gradient.
     """
 
     def __init__(
@@ -84,25 +95,29 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
-        if len(betas) != 2 or not all(isinstance(b, numbers.Real) and 0 <= b < 1 for b in betas):
+        if (
+            not isinstance(betas, (tuple, list))
+            or len(betas) != 2
+            or not all(_is_number(b) and 0 <= b < 1 for b in betas)
+        ):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
-        if not isinstance(eps, numbers.Real) or eps < 0:
-            raise ValueError(f"Adam: eps must be a non-negative number, got {eps!r}")
+        if not _is_number(eps) or not 0 <= eps < math.inf:
+            raise ValueError(f"Adam: eps must be a non-negative finite number, got {eps!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = float(eps)
-        self.t = 0
+        self.t = [0] * len(self.params)
         self.m = [_zeros_like(p) for p in self.params]
         self.v = [_zeros_like(p) for p in self.params]
 
     def step(self) -> None:
-        self.t += 1
         b1, b2 = self.betas
-        step_size = self.lr / (1 - b1**self.t)
-        root_bias2 = math.sqrt(1 - b2**self.t)
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
                 continue
+            self.t[i] = t = self.t[i] + 1
+            step_size = self.lr / (1 - b1**t)
+            root_bias2 = math.sqrt(1 - b2**t)
             self.m[i] = m = b1 * self.m[i] + (1 - b1) * g
             self.v[i] = v = b2 * self.v[i] + (1 - b2) * (g * g)
             p.data -= step_size * m / (v**0.5 / root_bias2 + self.eps)

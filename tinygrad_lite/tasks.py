@@ -102,11 +102,12 @@ def train_shift(
     each alone. With `stop_when_solved`, a network's result is frozen at the
     update that solved it, and training ends once every network is solved.
     """
-    seeds = [seed] if isinstance(seed, numbers.Integral) else list(seed)
+    one_seed = not isinstance(seed, (list, tuple, range, np.ndarray))
+    seeds = [seed] if one_seed else list(seed)
     results = _train_together(
         n, hidden, seeds, steps, lr, optimizer, bias, activation, output, stop_when_solved, progress
     )
-    return results[0] if isinstance(seed, numbers.Integral) else results
+    return results[0] if one_seed else results
 
 
 def _check_training_args(n: Any, hidden: Any, seeds: list, steps: Any, lr: Any, optimizer: Any, output: Any):
@@ -237,7 +238,10 @@ def capacity_sweep(
     """
     if not isinstance(seeds, numbers.Integral) or seeds < 1:
         raise ValueError(f"capacity_sweep: seeds must be a positive int, got {seeds!r}")
-    _positive_int("capacity_sweep", "max_n", max_n)
+    if _positive_int("capacity_sweep", "max_n", max_n) < 2:
+        raise ValueError(f"capacity_sweep: max_n must be at least 2 (the smallest shift task), got {max_n}")
+    if isinstance(hidden_sizes, numbers.Integral):
+        hidden_sizes = [hidden_sizes]
     hidden_sizes = [_positive_int("capacity_sweep", "hidden size", h) for h in hidden_sizes]
     bar = tqdm(desc="capacity sweep", unit="run", disable=not progress)
     results = []

@@ -596,7 +596,8 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
         data = data.data
     if data is None or isinstance(data, (str, bytes, dict, set)):
         raise TypeError(
-            f"Tensor: data must be a number, a (nested) list of numbers or an array, got {type(data).__name__}"
+            "Tensor: data must be a number, a (nested) list of numbers or an array, "
+            f"got {type(data).__name__}"
         )
     try:
         array = np.array(data, dtype=dtype)

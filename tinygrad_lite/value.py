@@ -39,10 +39,12 @@ class Value(Node):
     """A scalar node: `data` (float), `grad` (float, d out / d self after backward).
 
     Drop-in for micrograd's `Value`, including the `_prev` and `_op` names its
-    `draw_dot` helper reads.
+    `draw_dot` helper reads. `grad` starts at 0.0 as in micrograd; `has_grad`
+    says whether a backward pass has written into it yet, so that a picture
+    drawn before `backward()` shows "not computed yet" instead of 0.
     """
 
-    __slots__ = ("label", "local_grads")
+    __slots__ = ("label", "local_grads", "has_grad")
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(data, numbers.Real):
@@ -57,6 +59,7 @@ class Value(Node):
         self.op = ""
         self.label = label
         self.local_grads: tuple[float, ...] = ()
+        self.has_grad = False
 
     @staticmethod
     def _result(data: float, parents: tuple, op: str, local_grads: tuple) -> Value:
@@ -64,6 +67,7 @@ class Value(Node):
         out = Value.__new__(Value)
         out.data = data
         out.grad = 0.0
+        out.has_grad = False
         out.label = ""
         if _grad_enabled.get():
             out.parents, out.op, out.local_grads = parents, op, local_grads
@@ -76,6 +80,7 @@ class Value(Node):
 
     def _accumulate(self, g: float) -> None:
         self.grad += g
+        self.has_grad = True
 
     def backward(self) -> None:
         """Fill `.grad` of every node this one depends on with d self / d node.

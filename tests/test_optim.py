@@ -1,0 +1,258 @@
+"""Tests for optim.py: SGD and Adam against PyTorch's update rules, written out in numpy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tinygrad_lite import Tensor, Value, optim
+
+STEPS = 6
+
+
+def gradients(shape: tuple[int, ...], steps: int = STEPS, seed: int = 0) -> list[np.ndarray]:
+    """A fixed sequence of gradients, one per step, of mixed sign and size."""
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=shape) * 10.0 ** rng.integers(-3, 2) for _ in range(steps)]
+
+
+# ---- the reference rules (PyTorch's, without weight decay) ------------------------------
+#
+# Each takes the starting point and `grad_of(p, step)`, the gradient at p on that step, so
+# the same rule serves fixed gradient sequences and real losses. Returns p after each step.
+
+
+def sgd_reference(p: np.ndarray, grad_of, steps: int, lr: float, momentum: float) -> list[np.ndarray]:
+    """torch.optim.SGD: buf = g on the first step, then buf = momentum * buf + g; p -= lr * buf."""
+    buf, out = None, []
+    for step in range(steps):
+        g = grad_of(p, step)
+        if momentum:
+            buf = g.copy() if buf is None else momentum * buf + g
+            g = buf
+        p = p - lr * g
+        out.append(p)
+    return out
+
+
+def adam_reference(p: np.ndarray, grad_of, steps: int, lr: float, betas, eps: float) -> list[np.ndarray]:
+    """torch.optim.Adam as in the paper: bias-corrected moments, eps added to sqrt(v_hat)."""
+    b1, b2 = betas
+    m, v, out = np.zeros_like(p), np.zeros_like(p), []
+    for t in range(1, steps + 1):
+        g = grad_of(p, t - 1)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        out.append(p)
+    return out
+
+
+CASES = [
+    ("sgd", {"lr": 0.1}),
+    ("sgd", {"lr": 0.05, "momentum": 0.9}),
+    ("adam", {"lr": 0.01}),
+    ("adam", {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-3}),
+]
+
+
+def make(kind: str, params, kwargs: dict):
+    return optim.SGD(params, **kwargs) if kind == "sgd" else optim.Adam(params, **kwargs)
+
+
+def reference(kind: str, p0: np.ndarray, grads, kwargs: dict) -> list[np.ndarray]:
+    """p after each step; `grads` is a list of gradients, or a function of p."""
+    grad_of = grads if callable(grads) else lambda p, step: grads[step]
+    steps = STEPS if callable(grads) else len(grads)
+    if kind == "sgd":
+        return sgd_reference(p0, grad_of, steps, kwargs["lr"], kwargs.get("momentum", 0.0))
+    betas, eps = kwargs.get("betas", (0.9, 0.999)), kwargs.get("eps", 1e-8)
+    return adam_reference(p0, grad_of, steps, kwargs["lr"], betas, eps)
+
+
+# ---- the update rules --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, kwargs", CASES)
+def test_tensor_updates_match_the_reference(kind, kwargs):
+    p0 = np.random.default_rng(1).normal(size=(3, 4))
+    p = Tensor(p0.copy(), requires_grad=True)
+    array = p.data
+    grads = gradients(p0.shape)
+    opt = make(kind, [p], kwargs)
+    for step, (g, expected) in enumerate(zip(grads, reference(kind, p0, grads, kwargs))):
+        p.grad = g.copy()
+        opt.step()
+        np.testing.assert_allclose(p.data, expected, rtol=1e-13, atol=1e-15, err_msg=f"step {step + 1}")
+    assert p.data is array  # updated in place
+
+
+@pytest.mark.parametrize("kind, kwargs", CASES)
+def test_value_updates_match_the_reference(kind, kwargs):
+    p0 = np.array([0.5, -1.5, 2.0])
+    params = [Value(float(x)) for x in p0]
+    grads = gradients(p0.shape, seed=2)
+    opt = make(kind, params, kwargs)
+    for g, expected in zip(grads, reference(kind, p0, grads, kwargs)):
+        for p, gi in zip(params, g):
+            p.grad = float(gi)
+        opt.step()
+        assert all(isinstance(p.data, float) for p in params)
+        np.testing.assert_allclose([p.data for p in params], expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("kind, kwargs", CASES)
+def test_float32_parameters_stay_float32(kind, kwargs):
+    p0 = np.random.default_rng(1).normal(size=(5,)).astype(np.float32)
+    p = Tensor(p0.copy(), requires_grad=True)
+    grads = [g.astype(np.float32) for g in gradients(p0.shape)]
+    opt = make(kind, [p], kwargs)
+    for g in grads:
+        p.grad = g
+        opt.step()
+    assert p.data.dtype == np.float32
+    expected = reference(kind, p0.astype(np.float64), [g.astype(np.float64) for g in grads], kwargs)[-1]
+    np.testing.assert_allclose(p.data, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind, kwargs", CASES)
+def test_training_with_backward_follows_the_reference(kind, kwargs):
+    # loss = sum((p - target)^2) / 2, whose gradient is p - target.
+    target = np.array([1.0, -2.0, 0.5])
+    p = Tensor(np.zeros(3), requires_grad=True)
+    opt = make(kind, [p], kwargs)
+    expected = reference(kind, np.zeros(3), lambda q, step: q - target, kwargs)
+    for step in range(STEPS):
+        opt.zero_grad()
+        (((p - target) ** 2).sum() / 2).backward()
+        opt.step()
+        np.testing.assert_allclose(p.data, expected[step], rtol=1e-13, atol=1e-15)
+    assert ((p.data - target) ** 2).sum() < (target**2).sum()  # it went downhill
+
+
+def test_adam_first_step_moves_each_weight_by_lr():
+    # m_hat = g and v_hat = g^2 on step 1, so the update is lr * g / (|g| + eps): about lr * sign(g).
+    p = Tensor(np.zeros(4), requires_grad=True)
+    p.grad = np.array([1e-3, -5.0, 200.0, 0.0])
+    optim.Adam([p], lr=0.05).step()
+    np.testing.assert_allclose(p.data, [-0.05, 0.05, -0.05, 0.0], rtol=1e-5)
+
+
+# ---- parameters without a gradient --------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, kwargs", CASES)
+def test_a_parameter_without_grad_is_skipped(kind, kwargs):
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.full(3, 2.0), requires_grad=True)
+    grads = gradients((3,))
+    opt = make(kind, [a, b], kwargs)
+    for step, g in enumerate(grads):
+        a.grad = g.copy()
+        b.grad = None if step < 2 else g.copy()  # b gets its first gradient on step 3
+        opt.step()
+        if step < 2:
+            np.testing.assert_array_equal(b.data, 2.0)
+    np.testing.assert_allclose(a.data, reference(kind, np.ones(3), grads, kwargs)[-1], rtol=1e-13)
+    # As in PyTorch, b's momentum and Adam's bias correction start at b's first gradient.
+    np.testing.assert_allclose(b.data, reference(kind, np.full(3, 2.0), grads[2:], kwargs)[-1], rtol=1e-13)
+
+
+def test_zero_grad_clears_tensors_and_values():
+    t, v = Tensor(np.ones(2), requires_grad=True), Value(1.0)
+    t.grad, v.grad = np.ones(2), 3.0
+    opt = optim.SGD([t, v], lr=0.1)
+    opt.zero_grad()
+    assert t.grad is None and v.grad == 0.0
+    opt.step()  # nothing to do: Tensor skipped, Value's grad is 0
+    np.testing.assert_array_equal(t.data, 1.0)
+    assert v.data == 1.0
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+def test_bad_parameters(cls):
+    with pytest.raises(ValueError, match="got an empty parameter list"):
+        cls([], lr=0.1)
+    with pytest.raises(ValueError, match="got an empty parameter list"):
+        cls(iter([]), lr=0.1)
+    with pytest.raises(TypeError, match="parameters must be Tensors or Values, got float"):
+        cls([1.0], lr=0.1)
+    # One Tensor is not a list of them: iterating it would give copies of its rows.
+    with pytest.raises(TypeError, match="got a single Tensor; wrap it in a list"):
+        cls(Tensor(np.ones((2, 2)), requires_grad=True), lr=0.1)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+@pytest.mark.parametrize("lr", [0, -0.1, math.nan, math.inf, "0.1", None, True])
+def test_bad_lr(cls, lr):
+    with pytest.raises(ValueError, match=f"{cls.__name__}: lr must be a positive finite number"):
+        cls([Value(1.0)], lr=lr)
+
+
+@pytest.mark.parametrize("momentum", [-0.1, 1.0, math.nan, "0.9"])
+def test_bad_momentum(momentum):
+    with pytest.raises(ValueError, match="SGD: momentum must be in"):
+        optim.SGD([Value(1.0)], lr=0.1, momentum=momentum)
+
+
+@pytest.mark.parametrize(
+    "betas", [(0.9,), (0.9, 0.99, 0.999), (1.0, 0.999), (0.9, -0.1), (0.9, math.nan), 0.9]
+)
+def test_bad_betas(betas):
+    with pytest.raises(ValueError, match=r"Adam: betas must be two numbers in \[0, 1\)"):
+        optim.Adam([Value(1.0)], betas=betas)
+
+
+@pytest.mark.parametrize("eps", [-1e-8, math.nan, math.inf])
+def test_bad_eps(eps):
+    with pytest.raises(ValueError, match="Adam: eps must be a non-negative finite number"):
+        optim.Adam([Value(1.0)], eps=eps)
+
+
+# ---- PyTorch, where installed ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, kwargs", CASES)
+def test_matches_torch_optim(kind, kwargs):
+    torch = pytest.importorskip("torch")
+    p0 = np.random.default_rng(1).normal(size=(3, 4))
+    grads = gradients(p0.shape)
+    ours = Tensor(p0.copy(), requires_grad=True)
+    theirs = torch.tensor(p0.copy(), requires_grad=True)
+    opt = make(kind, [ours], kwargs)
+    torch_opt = (torch.optim.SGD if kind == "sgd" else torch.optim.Adam)([theirs], **kwargs)
+    for g in grads:
+        ours.grad = g.copy()
+        theirs.grad = torch.tensor(g)
+        opt.step()
+        torch_opt.step()
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind, kwargs", CASES)
+def test_matches_torch_optim_when_a_parameter_misses_steps(kind, kwargs):
+    torch = pytest.importorskip("torch")
+    grads = gradients((3,))
+    ours = [Tensor(np.ones(3), requires_grad=True), Tensor(np.full(3, 2.0), requires_grad=True)]
+    theirs = [
+        torch.ones(3, dtype=torch.float64, requires_grad=True),
+        torch.full((3,), 2.0, dtype=torch.float64),
+    ]
+    theirs[1].requires_grad_()
+    opt = make(kind, ours, kwargs)
+    torch_opt = (torch.optim.SGD if kind == "sgd" else torch.optim.Adam)(theirs, **kwargs)
+    for step, g in enumerate(grads):
+        for i, (p, q) in enumerate(zip(ours, theirs)):
+            missing = step < 2 if i == 1 else step == 3  # b starts late, a skips step 4
+            p.grad = None if missing else g.copy()
+            q.grad = None if missing else torch.tensor(g)
+        opt.step()
+        torch_opt.step()
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14)
