@@ -1,0 +1,66 @@
+"""Shared test setup: hypothesis profiles and the strategies the op tests draw inputs from.
+
+Two hypothesis profiles:
+
+- "dev" (the default): a fresh random sample of examples on every run, no deadline
+  (a shared machine can be slow, and a slow example is not a wrong one);
+- "ci" (chosen when the environment has CI=true): the same settings, but
+  derandomized, so a CI run is reproducible example for example.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+settings.register_profile("dev", deadline=None, max_examples=20)
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+
+
+# ---- numbers, with the domains of the ops -----------------------------------------
+
+
+def reals(bound: float = 2.0) -> st.SearchStrategy[float]:
+    """Any float in [-bound, bound]: the domain of exp, tanh, sigmoid, +, *."""
+    return st.floats(-bound, bound, allow_subnormal=False)
+
+
+def positives(low: float = 0.2, high: float = 3.0) -> st.SearchStrategy[float]:
+    """Floats in [low, high]: the domain of log and of x ** p for non-integer p."""
+    return st.floats(low, high)
+
+
+def away_from_zero(low: float = 0.2, high: float = 3.0) -> st.SearchStrategy[float]:
+    """Floats with low <= |x| <= high, either sign: for division, and for relu's kink at 0.
+
+    Finite differences step eps = 1e-6 either side of x, so x must not be that close to
+    a point where the function has no derivative.
+    """
+    return st.floats(low, high) | st.floats(-high, -low)
+
+
+# ---- float64 arrays ---------------------------------------------------------------
+
+shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+def arrays(shape: tuple[int, ...], elements: st.SearchStrategy[float] | None = None) -> st.SearchStrategy:
+    """float64 arrays of `shape` (elements in [-2, 2] unless told otherwise)."""
+    return hnp.arrays(np.float64, shape, elements=reals() if elements is None else elements)
+
+
+@st.composite
+def distinct_arrays(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
+    """float64 arrays of `shape` whose elements differ by at least 0.5 (no ties, no near-ties).
+
+    For max: where two elements tie it has no derivative, and a near-tie closer than the
+    finite-difference step makes the numeric estimate meaningless.
+    """
+    size = int(np.prod(shape))
+    order = draw(st.permutations(range(size)))
+    return np.array(order, dtype=np.float64).reshape(shape) * 0.5 - 1.0

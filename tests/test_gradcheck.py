@@ -1,0 +1,118 @@
+"""Tests for gradcheck.py: it passes correct ops, catches wrong ones, and says where."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from tinygrad_lite import GradcheckError, Tensor, Value, gradcheck
+from tinygrad_lite.value import log_softmax
+
+
+def param(array) -> Tensor:
+    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
+
+
+# ---- ops with a deliberately wrong derivative ------------------------------------
+
+
+def square_forgetting_element_1(x: Tensor) -> Tensor:
+    """x^2, whose backward is right (2x) except at element 1, where it says 0."""
+    mask = np.ones(x.shape)
+    mask[1] = 0.0
+    return Tensor._make(x.data**2, (x,), "bad_square", lambda g: (g * 2 * x.data * mask,))
+
+
+def square_with_half_the_derivative(v: Value) -> Value:
+    """x^2 with local gradient x instead of 2x: tinygrad's bug of October 2020."""
+    return Value._result(v.data**2, (v,), "bad_square", (v.data,))
+
+
+def analytic_and_numeric(message: str) -> tuple[float, float]:
+    found = re.search(r"analytic (\S+) vs numeric (\S+)", message)
+    assert found, message
+    return float(found.group(1)), float(found.group(2))
+
+
+# ---- correct ops pass ------------------------------------------------------------
+
+
+def test_correct_value_ops_pass():
+    assert gradcheck(lambda a, b: (a * b + a.exp()).tanh() / b, [Value(0.3), Value(-1.2)]) is True
+
+
+def test_correct_tensor_ops_pass_and_constants_are_left_alone():
+    a, b = param([[0.5, -1.0, 2.0]]), Tensor(np.array([[1.0], [2.0]]))  # b is a constant
+    assert gradcheck(lambda x, y: (x * y).tanh().sum(axis=0), [a, b]) is True
+    np.testing.assert_array_equal(a.data, [[0.5, -1.0, 2.0]])  # nudged during the check, then restored
+
+
+def test_list_of_values_outputs():
+    assert gradcheck(lambda *xs: log_softmax(xs), [Value(1.0), Value(-0.5), Value(2.0)]) is True
+
+
+# ---- wrong ops are caught, and the report says where -----------------------------
+
+
+def test_a_wrong_tensor_backward_is_reported_by_input_and_element():
+    a, x = param([0.1, 0.2, 0.3]), param([1.0, 2.0, 3.0])
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(lambda a, x: a + square_forgetting_element_1(x), [a, x])
+    message = str(error.value)
+    assert "1 gradient element(s) differ" in message  # input 0 is fine, and so are x's other elements
+    assert "input 1, element (1,): analytic" in message
+    analytic, numeric = analytic_and_numeric(message)
+    assert analytic == 0.0
+    assert numeric != 0.0  # w * 2x for x = 2 and a random weight w
+
+
+def test_a_wrong_value_derivative_is_reported():
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(square_with_half_the_derivative, [Value(3.0)])
+    message = str(error.value)
+    assert "input 0, the value:" in message
+    analytic, numeric = analytic_and_numeric(message)
+    assert analytic / numeric == pytest.approx(0.5)  # x where 2x was due
+
+
+def test_a_wrong_derivative_in_a_list_of_outputs_is_caught():
+    def softmax_and_bad_square(a, b):
+        return [*log_softmax([a, b]), square_with_half_the_derivative(b)]
+
+    with pytest.raises(GradcheckError, match="input 1, the value"):
+        gradcheck(softmax_and_bad_square, [Value(0.5), Value(1.5)])
+
+
+def test_nan_gradients_are_mismatches():
+    def nan_derivative(x: Tensor) -> Tensor:
+        return Tensor._make(x.data * 2, (x,), "nan_double", lambda g: (g * math.nan,))
+
+    with pytest.raises(GradcheckError, match="analytic nan vs numeric"):
+        gradcheck(nan_derivative, [param([1.0])])
+
+
+# ---- what it refuses ---------------------------------------------------------------
+
+
+def test_float32_tensors_are_refused():
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match=r"input 0 is float32; finite differences need float64"):
+        gradcheck(lambda t: t.exp(), [x])
+
+
+def test_inputs_must_be_values_or_tensors():
+    with pytest.raises(TypeError, match="input 1 must be a Value or a Tensor, got float"):
+        gradcheck(lambda a, b: a * b, [Value(1.0), 2.0])
+
+
+def test_something_must_require_grad():
+    with pytest.raises(ValueError, match="no input requires grad"):
+        gradcheck(lambda t: t.exp(), [Tensor(np.ones(2))])
+
+
+def test_fn_must_return_values_or_tensors():
+    with pytest.raises(TypeError, match="fn must return a Value, a list of Values or a Tensor, got float"):
+        gradcheck(lambda v: v.data, [Value(1.0)])
