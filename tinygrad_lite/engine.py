@@ -35,11 +35,14 @@ class no_grad:
     (`@no_grad()`), as in PyTorch. Inference and optimizer steps need no graph.
     """
 
+    def __init__(self) -> None:
+        self._tokens: list[contextvars.Token] = []  # a stack, so one instance can be re-entered
+
     def __enter__(self) -> None:
-        self._token = _grad_enabled.set(False)
+        self._tokens.append(_grad_enabled.set(False))
 
     def __exit__(self, *exc_info: object) -> None:
-        _grad_enabled.reset(self._token)
+        _grad_enabled.reset(self._tokens.pop())
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)

@@ -41,7 +41,7 @@ def _normalize_axes(op: str, axis: int | Sequence[int] | None, shape: tuple) -> 
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     for a in axes:
-        if not isinstance(a, numbers.Integral) or not -ndim <= a < max(ndim, 1):
+        if not isinstance(a, numbers.Integral) or not -ndim <= a < ndim:
             raise ValueError(
                 f"{op}: axis {a!r} is out of range for a tensor of shape {shape} ({ndim} dimensions)"
             )
@@ -323,6 +323,8 @@ class Tensor(Node):
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
             x, p = self.data, exponent
             out = x**p
+            if p == 0:  # x^0 = 1 everywhere: the gradient is 0, also at x = 0 where p * x^-1 is nan
+                return Tensor._make(out, (self,), "pow", lambda g: (np.zeros_like(g),), "p=0")
             return Tensor._make(out, (self,), "pow", lambda g: (g * p * x ** (p - 1),), f"p={p}")
         power = self._lift(exponent)
         if power is None:
@@ -363,9 +365,9 @@ class Tensor(Node):
         other = self._lift(other)
         return NotImplemented if other is None else self + (-other)
 
-    def __truediv__(self, other: Any) -> Tensor:  # a / b = a * b^-1
+    def __truediv__(self, other: Any) -> Tensor:  # a / b = a * b^-1 (a float power, so ints divide too)
         other = self._lift(other)
-        return NotImplemented if other is None else self * other**-1
+        return NotImplemented if other is None else self * other**-1.0
 
     def __radd__(self, other: Any) -> Tensor:  # other + self
         return self + other
@@ -377,7 +379,7 @@ class Tensor(Node):
         return (-self) + other
 
     def __rtruediv__(self, other: Any) -> Tensor:  # other / self
-        return self**-1 * other
+        return self**-1.0 * other
 
     def __rpow__(self, base: Any) -> Tensor:  # base ** self
         base = self._lift(base)
@@ -487,6 +489,8 @@ class Tensor(Node):
         Fused backward: dx = g - softmax(x) * sum(g), with softmax(x) = e^out.
         The max is subtracted before exponentiating, so logits of +-1e4 stay finite.
         """
+        if not isinstance(axis, numbers.Integral):
+            raise ValueError(f"log_softmax: axis must be a single int, got {axis!r}")
         (ax,) = _normalize_axes("log_softmax", axis, self.shape)
         x = self.data
         _check_not_empty("log_softmax", x, ax)
