@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _check_not_empty, log_softmax_array
 from .value import Value
 from .value import log_softmax as value_log_softmax
 
@@ -158,13 +158,34 @@ class Linear(Module):
                 f"Linear: expected an input whose last dimension is {self.in_features} "
                 f"(in_features), got shape {x.shape}"
             )
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x @ weight^T + bias as one op (PyTorch's F.linear), for x of shape (..., in).
+
+    dx = g @ weight,  dweight = g^T @ x,  dbias = sum of g over the batch
+    (with any batch axes of x and g flattened into one).
+    """
+    w = weight.data
+    out = x.data @ w.T
+    if bias is not None:
+        out += bias.data
+    parents = (x, weight) if bias is None else (x, weight, bias)
+
+    def linear_backward(g: np.ndarray) -> tuple:
+        g_rows = g.reshape(-1, g.shape[-1])
+        x_rows = x.data.reshape(-1, x.shape[-1])
+        grad_x = g @ w if x.requires_grad else None
+        grad_weight = g_rows.T @ x_rows if weight.requires_grad else None
+        return grad_x, grad_weight, None if bias is None else g_rows.sum(axis=0)
+
+    return Tensor._make(out, parents, "linear", linear_backward)
 
 
 class MLP(Module):
@@ -340,16 +361,53 @@ def nll_loss(log_probs: Tensor, targets: Any, reduction: str = "mean") -> Tensor
     [0, C). reduction is "mean", "sum" or "none". The gradient is -1 at each
     target (divided by the count for "mean"), 0 elsewhere.
     """
-    return _nll("nll_loss", log_probs, targets, reduction)
+    _check_loss_args("nll_loss", log_probs, reduction)
+    rows, cols, t_shape = _targets("nll_loss", targets, log_probs.shape)
+    lp = log_probs.data.reshape(-1, log_probs.shape[-1])
+    out, scale = _reduce(-lp[rows, cols].reshape(t_shape), reduction)
+    shape, dtype = log_probs.shape, log_probs.dtype
+
+    def nll_backward(g: np.ndarray) -> tuple:
+        grad = np.zeros_like(lp)
+        grad[rows, cols] = -g.reshape(-1) if reduction == "none" else -scale * g
+        return (grad.reshape(shape),)
+
+    return Tensor._make(
+        np.asarray(out, dtype), (log_probs,), "nll_loss", nll_backward, f"reduction={reduction}"
+    )
 
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of raw logits (..., C) against class indices (...).
 
-    nll_loss(log_softmax(logits)): log_softmax keeps it finite for any logits.
+    nll_loss(log_softmax(logits)) computed as one op: the forward is the stable
+    log_softmax (finite for any logits), then the pick of the targets; the
+    backward is the classic fused gradient
+
+        d loss / d logits = softmax(logits) - onehot(target)
+
+    times g (and divided by the count for reduction="mean").
     """
     _check_loss_args("cross_entropy", logits, reduction)
-    return _nll("cross_entropy", logits.log_softmax(-1), targets, reduction)
+    rows, cols, t_shape = _targets("cross_entropy", targets, logits.shape)
+    _check_not_empty("cross_entropy", logits.data, -1)
+    log_probs = log_softmax_array(logits.data.reshape(-1, logits.shape[-1]), -1)
+    out, scale = _reduce(-log_probs[rows, cols].reshape(t_shape), reduction)
+    shape = logits.shape
+
+    def cross_entropy_backward(g: np.ndarray) -> tuple:
+        grad = np.exp(log_probs)  # softmax
+        grad[rows, cols] -= 1.0
+        grad *= g.reshape(-1, 1) if reduction == "none" else scale * g
+        return (grad.reshape(shape),)
+
+    return Tensor._make(
+        np.asarray(out, logits.dtype),
+        (logits,),
+        "cross_entropy",
+        cross_entropy_backward,
+        f"reduction={reduction}",
+    )
 
 
 def _check_loss_args(op: str, x: Any, reduction: str) -> None:
@@ -361,37 +419,31 @@ def _check_loss_args(op: str, x: Any, reduction: str) -> None:
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _nll(op: str, log_probs: Tensor, targets: Any, reduction: str) -> Tensor:
-    _check_loss_args(op, log_probs, reduction)
-    t = np.array(targets.data if isinstance(targets, Tensor) else targets)  # a copy: backward uses it later
-    classes = log_probs.shape[-1]
+def _targets(op: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """The targets checked, as (row, class) index pairs into the input viewed as (rows, classes)."""
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    classes = shape[-1]
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: targets must be integer class indices, got dtype {t.dtype}")
-    if t.shape != log_probs.shape[:-1]:
+    if t.shape != shape[:-1]:
         raise ValueError(
-            f"{op}: targets of shape {t.shape} do not match input of shape {log_probs.shape}; "
-            f"expected targets of shape {log_probs.shape[:-1]}"
+            f"{op}: targets of shape {t.shape} do not match input of shape {shape}; "
+            f"expected targets of shape {shape[:-1]}"
         )
     if t.size and (t.min() < 0 or t.max() >= classes):
         raise ValueError(
             f"{op}: targets must be class indices in [0, {classes}), got values from {t.min()} to {t.max()}"
         )
-    # C order, so that a later sum over examples adds them in the same order whatever the batch shape
-    picked = np.take_along_axis(log_probs.data, t[..., None], axis=-1)[..., 0].copy(order="C")
-    scale = {"mean": 1 / max(t.size, 1), "sum": 1.0, "none": 1.0}[reduction]
-    out = -picked if reduction == "none" else -picked.sum() * scale
-    shape = log_probs.shape
+    # A copy of the indices (reshape(-1) of a broadcast view copies too): backward uses them later.
+    return np.arange(t.size), t.reshape(-1).copy(), t.shape
 
-    def nll_backward(g: np.ndarray) -> tuple:
-        grad = np.zeros(shape, dtype=log_probs.dtype)
-        np.put_along_axis(
-            grad, t[..., None], (-scale * g)[..., None] if reduction == "none" else -scale * g, -1
-        )
-        return (grad,)
 
-    return Tensor._make(
-        np.asarray(out, log_probs.dtype), (log_probs,), "nll_loss", nll_backward, f"reduction={reduction}"
-    )
+def _reduce(losses: np.ndarray, reduction: str) -> tuple[np.ndarray, float]:
+    """The per-example losses reduced, and the scale each one's gradient gets."""
+    if reduction == "none":
+        return losses, 1.0
+    scale = 1.0 / max(losses.size, 1) if reduction == "mean" else 1.0
+    return losses.sum() * scale, scale
 
 
 def mse_loss(prediction: Tensor, target: Any) -> Tensor:

@@ -118,6 +118,12 @@ class Adam(Optimizer):
             self.t[i] = t = self.t[i] + 1
             step_size = self.lr / (1 - b1**t)
             root_bias2 = math.sqrt(1 - b2**t)
-            self.m[i] = m = b1 * self.m[i] + (1 - b1) * g
-            self.v[i] = v = b2 * self.v[i] + (1 - b2) * (g * g)
-            p.data -= step_size * m / (v**0.5 / root_bias2 + self.eps)
+            # In place for arrays (no new m and v each step); for floats `*=` just rebinds.
+            m, v = self.m[i], self.v[i]
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            self.m[i], self.v[i] = m, v
+            denominator = v**0.5 / root_bias2 + self.eps
+            p.data -= step_size * m / denominator

@@ -147,12 +147,10 @@ class Tensor(Node):
         return out
 
     def _vjp(self, g: np.ndarray) -> list[np.ndarray | None]:
-        grads = []
-        for parent, grad in zip(self.parents, self.backward_fn(g)):
-            if grad is None or not parent.requires_grad:
-                grads.append(None)
-            else:
-                grads.append(unbroadcast(grad, parent.data.shape))
+        grads = [
+            unbroadcast(grad, parent.data.shape) if grad is not None and parent.requires_grad else None
+            for parent, grad in zip(self.parents, self.backward_fn(g))
+        ]
         if _detecting_anomaly.get():
             self._check_backward(g, grads)
         return grads
@@ -494,8 +492,7 @@ class Tensor(Node):
         (ax,) = _normalize_axes("log_softmax", axis, self.shape)
         x = self.data
         _check_not_empty("log_softmax", x, ax)
-        shifted = x - x.max(axis=ax, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
+        out = log_softmax_array(x, ax)
 
         def log_softmax_backward(g: np.ndarray) -> tuple:
             return (g - np.exp(out) * g.sum(axis=ax, keepdims=True),)
@@ -526,12 +523,14 @@ class Tensor(Node):
     def transpose(self, *axes: int) -> Tensor:
         """Permute the axes (reverse them if none are given).  Backward applies the inverse permutation."""
         order = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], numbers.Integral) else axes
-        order = order or tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in order) != list(range(self.ndim)):
-            raise ValueError(
-                f"transpose: axes {order} are not a permutation of the {self.ndim} axes of shape {self.shape}"
-            )
-        inverse = tuple(np.argsort([a % self.ndim for a in order]))
+        if not order:  # reversing the axes, the common case, is its own inverse
+            order = inverse = tuple(range(self.ndim - 1, -1, -1))
+        else:
+            if sorted(a % max(self.ndim, 1) for a in order) != list(range(self.ndim)):
+                raise ValueError(
+                    f"transpose: axes {order} are not a permutation of the axes of shape {self.shape}"
+                )
+            inverse = tuple(sorted(range(self.ndim), key=lambda i: order[i] % self.ndim))
         out = self.data.transpose(order)
         return Tensor._make(out, (self,), "transpose", lambda g: (g.transpose(inverse),), f"axes={order}")
 
@@ -635,6 +634,12 @@ def _check_not_empty(op: str, x: np.ndarray, axis: int) -> None:
         raise ValueError(f"{op}: axis {axis} of shape {x.shape} is empty; there is nothing to normalize over")
 
 
+def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    """x - log(sum(e^x)) along `axis`, with the max subtracted first so e^x cannot overflow."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 def _check_matmul(a: tuple, b: tuple) -> None:
     if not a or not b:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a} and {b}")
@@ -647,6 +652,8 @@ def _check_matmul(a: tuple, b: tuple) -> None:
 
 def _matmul_grads(a: np.ndarray, b: np.ndarray, g: np.ndarray, need_a: bool, need_b: bool) -> tuple:
     """dA = G @ B^T and dB = A^T @ G, treating 1-D operands as numpy does (a row, a column)."""
+    if a.ndim == 2 and b.ndim == 2:  # the common case needs no reshaping
+        return (g @ b.T if need_a else None), (a.T @ g if need_b else None)
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     # Put back the axes numpy dropped, the column's first: for 1-D @ 1-D, g goes () -> (1,) -> (1, 1).
