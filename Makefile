@@ -1,27 +1,53 @@
-# The two commands in the README: `make demo` and `make test`.
+# The two commands in the README: `make demo` and `make test`; `make bench` runs benchmarks/.
 # Each creates (or reuses) .venv and installs the project into it first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format bench docs docs-serve docs-check docs-images clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python demos/shift_task.py
+	$(BIN)/python demos/draw_graph.py
+	$(BIN)/python demos/watch_it_learn.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint docs-check
 	$(BIN)/python -m pytest
+
+# The documentation site (mkdocs.yml, docs/): built into site/, or served with live reload.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+# Part of `make test`: a broken link, a missing page or an unrenderable docstring fails.
+docs-check: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site-check
+
+# Redraw every picture in docs/images/ (the plots need matplotlib, the `plot` extra).
+docs-images: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[plot]"
+	$(BIN)/python demos/docs_images.py --out docs/images
+	$(BIN)/python demos/capacity.py --out docs/images
+
+# One BLAS thread; PyTorch's CPU build only (a plain `pip install torch` pulls a multi-GB CUDA build).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python -m pip install --quiet "torch==2.13.0+cpu" \
+		|| echo "bench: PyTorch's CPU build (torch==2.13.0+cpu) is not installable here; its rows are skipped"
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python benchmarks/run_all.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

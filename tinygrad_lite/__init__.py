@@ -3,8 +3,11 @@
 from . import nn, optim, tasks
 from .draw import draw_graph, draw_network
 from .engine import is_grad_enabled, no_grad
+from .film import training_film
 from .gradcheck import GradcheckError, gradcheck
 from .io import CheckpointError, load, save
+from .player import Player
+from .replay import watch_backward
 from .tensor import AnomalyError, Tensor, detect_anomaly
 from .value import Value
 
@@ -12,6 +15,7 @@ __all__ = [
     "AnomalyError",
     "CheckpointError",
     "GradcheckError",
+    "Player",
     "Tensor",
     "Value",
     "detect_anomaly",
@@ -25,5 +29,7 @@ __all__ = [
     "optim",
     "save",
     "tasks",
+    "training_film",
+    "watch_backward",
 ]
 __version__ = "0.1.0"

@@ -1,13 +1,14 @@
-"""The command line: `python -m tinygrad_lite train | sweep | draw ...` (also `tinygrad-lite`)."""
+"""The command line: `python -m tinygrad_lite train | sweep | draw | film ...` (also `tinygrad-lite`)."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import draw, io, nn, tasks
+from . import draw, film, io, nn, tasks
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,6 +21,8 @@ class _Parser(argparse.ArgumentParser):
 def _train(args: argparse.Namespace) -> None:
     if args.save and not Path(args.save).parent.is_dir():  # say so before training, not after
         raise FileNotFoundError(f"--save: the directory {str(Path(args.save).parent)!r} does not exist")
+    if args.save and Path(args.save).is_dir():
+        raise IsADirectoryError(f"--save: {args.save!r} is a directory; give a file name such as model.npz")
     result = tasks.train_shift(
         args.n,
         args.hidden,
@@ -51,6 +54,9 @@ def _sweep(args: argparse.Namespace) -> None:
 
 
 def _draw(args: argparse.Namespace) -> None:
+    tasks.shift_task(args.n)  # a bad --n is reported as such, not as a bad --input
+    if Path(args.out).exists() and not Path(args.out).is_dir():  # say so before training, not after
+        raise NotADirectoryError(f"--out: {args.out!r} is a file; give a folder for the pictures")
     if not 1 <= args.input < args.n:
         raise ValueError(f"--input must be one of the inputs that fire, 1..{args.n - 1}, got {args.input}")
     result = tasks.train_shift(args.n, args.hidden, steps=args.steps, seed=args.seed, progress=not args.quiet)
@@ -70,7 +76,31 @@ def _draw(args: argparse.Namespace) -> None:
         print(picture.render(outfile=out / f"{name}.{args.format}", cleanup=True))
 
 
+def _film(args: argparse.Namespace) -> None:
+    if args.every is not None and args.every < 1:  # say so before training, not after
+        raise ValueError(f"--every must be a positive number of updates, got {args.every}")
+    if not args.fps > 0:
+        raise ValueError(f"--fps must be a positive number, got {args.fps}")
+    every = args.every or max(1, math.ceil(args.steps / 200))  # about 200 frames
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = tasks.train_shift(
+        args.n,
+        args.hidden,
+        steps=args.steps,
+        lr=args.lr,
+        seed=args.seed,
+        progress=not args.quiet,
+        record_every=every,
+    )
+    player = film.training_film(result, fps=args.fps)
+    player.save(out)
+    print(f"N={args.n} H={args.hidden}: accuracy {result.accuracy:.0%}; {len(player)} frames, every {every}")
+    print(out)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `train`, `sweep` and `draw`, each with its options and defaults."""
     parser = _Parser(prog="tinygrad-lite", description="Train and inspect the seed's shift-task networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -110,6 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
     pictures.add_argument("--out", default="out", help="folder for the pictures (default out/)")
     pictures.add_argument("--quiet", action="store_true", help="no progress bar")
     pictures.set_defaults(run=_draw)
+
+    movie = commands.add_parser("film", help="a film of the network learning, as one HTML file")
+    movie.add_argument("--n", type=int, default=11, help="number of input/output nodes (default 11)")
+    movie.add_argument("--hidden", type=int, default=2, help="hidden tanh neurons (default 2)")
+    movie.add_argument("--steps", type=int, default=5000, help="full-batch updates (default 5000)")
+    movie.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
+    movie.add_argument("--seed", type=int, default=0)
+    movie.add_argument("--every", type=int, help="updates between frames (default: steps / 200)")
+    movie.add_argument("--fps", type=float, default=8.0, help="frames per second when playing (default 8)")
+    movie.add_argument("--out", default="out/film.html", help="the HTML file (default out/film.html)")
+    movie.add_argument("--quiet", action="store_true", help="no progress bar")
+    movie.set_defaults(run=_film)
     return parser
 
 
@@ -119,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, TypeError, OSError, draw.RenderError) as error:
-        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
+    except (ValueError, TypeError, OSError, MemoryError, draw.RenderError) as error:
+        message = str(error).replace("\n", " ") or type(error).__name__  # one line, never empty
+        print(f"{parser.prog} {args.command}: error: {message}", file=sys.stderr)
         return 1
     return 0

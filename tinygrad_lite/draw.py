@@ -97,6 +97,7 @@ def render_source(
     `program` is "dot" (the system Graphviz), "graphviz-pure", or None for the
     first one found. graphviz-pure writes SVG, PNG and JPEG but no PDF.
     """
+    _check_format("render_source", format)
     name, path = _program(program)
     done = subprocess.run(
         [path, f"-K{engine}", f"-T{format}", *options], input=source.encode("utf-8"), capture_output=True
@@ -124,6 +125,12 @@ def to_png(source: str, engine: str = "dot", *, program: str | None = None) -> b
     return render_source(source, "png", engine, program=program)
 
 
+def _check_format(op: str, format: str | None) -> None:
+    """A format Graphviz knows (svg, png, pdf, ...; None means the diagram's own), or a ValueError."""
+    if format is not None and (not isinstance(format, str) or format.split(":")[0] not in graphviz.FORMATS):
+        raise ValueError(f"{op}: unknown format {format!r}; Graphviz writes e.g. 'svg', 'png' or 'pdf'")
+
+
 class Diagram(graphviz.Digraph):
     """A `graphviz.Digraph` that renders wherever pip works. Its default format is SVG.
 
@@ -147,6 +154,7 @@ class Diagram(graphviz.Digraph):
         encoding: str | None = None,
     ) -> bytes | str:
         """The picture as bytes (or str, given `encoding`), as `graphviz.Digraph.pipe`."""
+        _check_format("pipe", format)
         if shutil.which("dot"):
             return super().pipe(
                 format,
@@ -186,6 +194,7 @@ class Diagram(graphviz.Digraph):
 
         As `graphviz.Digraph.render`: the picture is `<source file>.<format>`, or `outfile`.
         """
+        _check_format("render", format)
         if shutil.which("dot"):
             return super().render(
                 filename,
@@ -303,18 +312,24 @@ def _grad_text(node: Node, grads: Mapping | None) -> str:
     return f"grad {_num(grad)}"
 
 
+# The grad cell is at least as wide as "grad not computed yet" (points, Helvetica 11), so a
+# graph has the same layout before and after backward.
+_GRAD_CELL_WIDTH = 120
+
+
 def _node_label(node: Node, name: str, grad: str, note: str, fill: str, border: str) -> str:
     """An HTML-like table: a row of fields for a Value, a column for a Tensor."""
     title = f"<b>{_html(name)}</b>" if name else ""
+    grad_cell = f'<td width="{_GRAD_CELL_WIDTH}">{_html(grad)}</td>'
     if isinstance(node, Value):
         fields = [title] if title else []
-        rows = ["".join(f"<td>{f}</td>" for f in [*fields, f"data {_num(node.data)}", _html(grad)])]
+        rows = ["".join(f"<td>{f}</td>" for f in [*fields, f"data {_num(node.data)}"]) + grad_cell]
         span = len(fields) + 2
     else:
         shape = "scalar" if node.ndim == 0 else "×".join(map(str, node.shape))
         fields = [title] if title else []
-        fields += [f"{shape} {node.dtype}", _html(_summary(node.data)), _html(grad)]
-        rows = [f"<td>{f}</td>" for f in fields]
+        fields += [f"{shape} {node.dtype}", _html(_summary(node.data))]
+        rows = [f"<td>{f}</td>" for f in fields] + [grad_cell]
         span = 1
     if note:
         rows.append(f'<td colspan="{span}">{_html(note)}</td>')
@@ -385,8 +400,13 @@ def draw_graph(
     """
     if not isinstance(root, (Value, Tensor)):
         raise TypeError(f"draw_graph: expects a Value or a Tensor, got {type(root).__name__}")
-    if max_nodes < 1:
-        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
+    if not isinstance(max_nodes, (int, np.integer)) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    for arg, given in (("grads", grads), ("notes", notes), ("edge_notes", edge_notes)):
+        if given is not None and not isinstance(given, Mapping):
+            raise TypeError(f"draw_graph: {arg} must be a dict keyed by node, got {type(given).__name__}")
     names, notes, edge_notes = _param_names(params), notes or {}, edge_notes or {}
     marked = set(highlight)
     nodes, left_out = _visible(root, max_nodes)
@@ -494,7 +514,10 @@ def _input_vector(x: Any, n_in: int) -> np.ndarray:
         if not 1 <= x <= n_in:
             raise ValueError(f"draw_network: x={x} names no input; inputs are numbered 1 to {n_in}")
         return np.eye(n_in)[x - 1]
-    vector = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    try:
+        vector = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"draw_network: x must be an input's number or {n_in} numbers, got {x!r}") from None
     if vector.shape != (n_in,):
         raise ValueError(f"draw_network: x must be an input's number or {n_in} numbers, got {vector.shape}")
     return vector
@@ -583,7 +606,8 @@ def _scales(weight_scale: float | Sequence[float] | None, weights: list[np.ndarr
     if weight_scale is None:
         return [float(np.abs(w).max()) or 1.0 for w in weights]
     scales = [weight_scale] * len(weights) if isinstance(weight_scale, (int, float)) else list(weight_scale)
-    if len(scales) != len(weights) or not all(s > 0 for s in scales):
+    positive = all(isinstance(s, (int, float, np.number)) and s > 0 for s in scales)
+    if len(scales) != len(weights) or not positive:
         raise ValueError(
             f"draw_network: weight_scale must be a positive number or {len(weights)} of them "
             f"(one per layer), got {weight_scale!r}"

@@ -36,9 +36,13 @@ def save(state_dict: dict[str, Any], path: str | os.PathLike) -> None:
                 f"save: entry {name!r} must map a str name to a numeric array, got dtype {array.dtype}"
             )
         arrays[name] = array
-    path = Path(path)
+    path = _path("save", path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: the directory {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"save: {str(path)!r} is a directory; give a file name such as {str(path / 'model.npz')!r}"
+        )
     # Not tempfile.mkstemp: its file is private (0600); this one gets the usual umask.
     tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -52,6 +56,12 @@ def save(state_dict: dict[str, Any], path: str | os.PathLike) -> None:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def _path(op: str, path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{op}: path must be a str or a pathlib.Path, got {type(path).__name__}")
+    return Path(path)
 
 
 def _write_npz(f: Any, arrays: dict[str, np.ndarray]) -> None:
@@ -84,7 +94,7 @@ def load(path: str | os.PathLike) -> dict[str, np.ndarray]:
     numeric arrays: truncated files, other formats, and object arrays (it never
     unpickles, so loading a file cannot run code).
     """
-    path = Path(path)
+    path = _path("load", path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint at {str(path)!r}")
     try:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _check_not_empty, log_softmax_array
+from .tensor import Tensor, _as_dtype, _check_not_empty, _rng, log_softmax_array
 from .value import Value
 from .value import log_softmax as value_log_softmax
 
@@ -27,6 +27,7 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any) -> Any:
+        """The computation of the module; subclasses define it, `model(x)` calls it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def named_parameters(self) -> Iterator[tuple[str, Tensor | Value]]:
@@ -40,6 +41,7 @@ class Module:
                     yield param_name, param
 
     def parameters(self) -> list[Tensor | Value]:
+        """The parameters, in `named_parameters()` order: what an optimizer takes."""
         return [p for _, p in self.named_parameters()]
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -85,6 +87,7 @@ class Module:
                 np.copyto(p.data, state[name])
 
     def extra_repr(self) -> str:
+        """The settings `repr(module)` shows in its parentheses (none by default)."""
         return ""
 
     def __repr__(self) -> str:
@@ -108,7 +111,10 @@ def _parameters_in(name: str, value: Any) -> Iterator[tuple[str, Any]]:
             yield f"{name}.{sub_name}", p
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _parameters_in(f"{name}.{i}", item)
+            if isinstance(item, Value):  # the common leaf (ValueMLP's rows), without a nested generator
+                yield f"{name}.{i}", item
+            else:
+                yield from _parameters_in(f"{name}.{i}", item)
 
 
 def _positive_int(owner: str, name: str, n: Any) -> int:
@@ -123,8 +129,19 @@ def _check_activation(owner: str, activation: str) -> str:
     return activation
 
 
+def _float_dtype(owner: str, dtype: Any) -> Any:
+    """dtype, checked to be a floating-point dtype (or None): parameters need gradients."""
+    checked = _as_dtype(dtype, owner)
+    if checked is not None and checked.kind != "f":
+        raise TypeError(f"{owner}: dtype must be a floating-point dtype such as np.float32, got {checked}")
+    return dtype
+
+
 def _layer_sizes(owner: str, n_in: int, hidden: int | Sequence[int], n_out: int) -> list[int]:
-    hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+    try:
+        hidden = [hidden] if isinstance(hidden, numbers.Integral) else list(hidden)
+    except TypeError:
+        raise TypeError(f"{owner}: hidden must be an int or a list of ints, got {hidden!r}") from None
     sizes = [n_in, *hidden, n_out]
     names = ["n_in"] + [f"hidden[{i}]" for i in range(len(hidden))] + ["n_out"]
     return [_positive_int(owner, name, n) for name, n in zip(names, sizes)]
@@ -145,7 +162,8 @@ class Linear(Module):
     ) -> None:
         self.in_features = _positive_int("Linear", "in_features", in_features)
         self.out_features = _positive_int("Linear", "out_features", out_features)
-        rng = np.random.default_rng(rng)
+        dtype = _float_dtype("Linear", dtype)
+        rng = _rng("Linear", rng)
         bound = 1 / np.sqrt(in_features)
         self.weight = Tensor(rng.uniform(-bound, bound, (out_features, in_features)), True, dtype)
         self.bias = Tensor(rng.uniform(-bound, bound, out_features), True, dtype) if bias else None
@@ -172,10 +190,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     dx = g @ weight,  dweight = g^T @ x,  dbias = sum of g over the batch
     (with any batch axes of x and g flattened into one).
     """
-    w = weight.data
-    out = x.data @ w.T
-    if bias is not None:
-        out += bias.data
+    try:
+        w = weight.data
+        out = x.data @ w.T
+        if bias is not None:
+            out += bias.data
+    except (AttributeError, TypeError, ValueError):
+        raise _linear_error(x, weight, bias) from None
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def linear_backward(g: np.ndarray) -> tuple:
@@ -186,6 +207,21 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return grad_x, grad_weight, None if bias is None else g_rows.sum(axis=0)
 
     return Tensor._make(out, parents, "linear", linear_backward)
+
+
+def _linear_error(x: Any, weight: Any, bias: Any) -> Exception:
+    """Why linear(x, weight, bias) failed, naming the argument at fault."""
+    for name, t in (("x", x), ("weight", weight), ("bias", bias)):
+        if not isinstance(t, Tensor) and not (name == "bias" and t is None):
+            return TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    if weight.ndim != 2:
+        return ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    n_out, n_in = weight.shape
+    with_bias = "" if bias is None else f" and bias of shape {bias.shape}"
+    return ValueError(
+        f"linear: an input of shape {x.shape} does not fit weight of shape {weight.shape}{with_bias}; "
+        f"expected an input of shape (..., {n_in}) and a bias of shape ({n_out},)"
+    )
 
 
 class MLP(Module):
@@ -207,7 +243,8 @@ class MLP(Module):
     ) -> None:
         sizes = _layer_sizes("MLP", n_in, hidden, n_out)
         self.activation = _check_activation("MLP", activation)
-        rng = np.random.default_rng(rng)
+        dtype = _float_dtype("MLP", dtype)
+        rng = _rng("MLP", rng)
         self.layers = [Linear(a, b, bias, rng, dtype) for a, b in zip(sizes, sizes[1:])]
 
     def forward(self, x: Tensor) -> Tensor:
@@ -225,14 +262,14 @@ class MLP(Module):
 
 
 class ValueLinear(Module):
-    """Linear made of scalar Values: out_i = sum_j weight[i][j] * x_j (+ bias[i])."""
+    """Linear made of scalar Values: `out_i = sum_j weight[i][j] * x_j (+ bias[i])`."""
 
     def __init__(
         self, in_features: int, out_features: int, bias: bool = True, rng: Any = None, name: str = "w"
     ):
         self.in_features = _positive_int("ValueLinear", "in_features", in_features)
         self.out_features = _positive_int("ValueLinear", "out_features", out_features)
-        rng = np.random.default_rng(rng)
+        rng = _rng("ValueLinear", rng)
         bound = 1 / np.sqrt(in_features)
         weights = rng.uniform(-bound, bound, (out_features, in_features))
         self.weight = [
@@ -248,6 +285,10 @@ class ValueLinear(Module):
         )
 
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        if not hasattr(x, "__len__"):
+            raise TypeError(
+                f"ValueLinear: expects a list of {self.in_features} Values or numbers, got {type(x).__name__}"
+            )
         if len(x) != self.in_features:
             raise ValueError(f"ValueLinear: expected {self.in_features} inputs, got {len(x)}")
         outs = []
@@ -298,7 +339,7 @@ class ValueMLP(Module):
     ) -> None:
         sizes = _layer_sizes("ValueMLP", n_in, hidden, n_out)
         self.activation = _check_activation("ValueMLP", activation)
-        rng = np.random.default_rng(rng)
+        rng = _rng("ValueMLP", rng)
         self.layers = [
             ValueLinear(a, b, bias, rng, name=f"w{k + 1}") for k, (a, b) in enumerate(zip(sizes, sizes[1:]))
         ]
@@ -306,6 +347,8 @@ class ValueMLP(Module):
     @classmethod
     def from_mlp(cls, mlp: MLP) -> ValueMLP:
         """A ValueMLP with the same layers and weights as a Tensor `mlp`."""
+        if not isinstance(mlp, MLP):
+            raise TypeError(f"ValueMLP.from_mlp: expects an MLP, got {type(mlp).__name__}")
         sizes = [mlp.layers[0].in_features] + [layer.out_features for layer in mlp.layers]
         twin = cls(sizes[0], sizes[1:-1], sizes[-1], mlp.activation, mlp.layers[0].bias is not None)
         twin.load_state_dict({k: v.astype(np.float64) for k, v in mlp.state_dict().items()})
@@ -430,12 +473,13 @@ def _targets(op: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndarra
             f"{op}: targets of shape {t.shape} do not match input of shape {shape}; "
             f"expected targets of shape {shape[:-1]}"
         )
-    if t.size and (t.min() < 0 or t.max() >= classes):
-        raise ValueError(
-            f"{op}: targets must be class indices in [0, {classes}), got values from {t.min()} to {t.max()}"
-        )
     # A copy of the indices (reshape(-1) of a broadcast view copies too): backward uses them later.
-    return np.arange(t.size), t.reshape(-1).copy(), t.shape
+    cols = t.reshape(-1).copy()
+    if cols.size and (np.minimum.reduce(cols) < 0 or np.maximum.reduce(cols) >= classes):
+        raise ValueError(
+            f"{op}: targets must be class indices in [0, {classes}), got values from {cols.min()} to {cols.max()}"
+        )
+    return np.arange(cols.size), cols, t.shape
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> tuple[np.ndarray, float]:
@@ -463,6 +507,8 @@ def value_cross_entropy(logits: Sequence[Value], target: int) -> Value:
     """Cross-entropy of one example for scalar logits: -log_softmax(logits)[target]."""
     if not isinstance(target, numbers.Integral) or isinstance(target, bool):
         raise TypeError(f"value_cross_entropy: target must be an int class index, got {target!r}")
+    if not hasattr(logits, "__len__"):
+        raise TypeError(f"value_cross_entropy: logits must be a list of Values, got {type(logits).__name__}")
     if not 0 <= target < len(logits):
         raise ValueError(f"value_cross_entropy: target must be in [0, {len(logits)}), got {target}")
     return -value_log_softmax(logits)[target]

@@ -28,7 +28,14 @@ class Optimizer:
                 f"{name}: expects an iterable of parameters such as model.parameters(), "
                 f"got a single {type(params).__name__}; wrap it in a list"
             )
-        self.params = list(params)
+        try:
+            self.params = list(params)
+        except TypeError:  # a Module, None, a number
+            hint = "; pass model.parameters()" if hasattr(params, "parameters") else ""
+            raise TypeError(
+                f"{name}: expects an iterable of parameters such as model.parameters(), "
+                f"got {type(params).__name__}{hint}"
+            ) from None
         if not self.params:
             raise ValueError(f"{name}: got an empty parameter list (did the model define any parameters?)")
         for p in self.params:
@@ -44,6 +51,7 @@ class Optimizer:
             p.grad = None if isinstance(p.data, np.ndarray) else 0.0
 
     def step(self) -> None:
+        """Update every parameter in place from its `.grad`; parameters without one are skipped."""
         raise NotImplementedError
 
 

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .nn import MLP, _check_activation, _positive_int, cross_entropy
 from .optim import SGD, Adam
-from .tensor import Tensor
+from .tensor import Tensor, _rng
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 OUTPUTS = ("softmax", "sigmoid")
@@ -41,7 +41,8 @@ def initial_weights(n: int, hidden: int, seed: int, bias: bool = False) -> dict[
     the biases if any. Stored in `MLP.state_dict()` form (weights transposed to
     PyTorch's (out, in) layout).
     """
-    rng = np.random.default_rng(seed)
+    n, hidden = _positive_int("initial_weights", "n", n), _positive_int("initial_weights", "hidden", hidden)
+    rng = _rng("initial_weights", seed)
     w1 = rng.normal(size=(n, hidden)) * 0.5
     w2 = rng.normal(size=(hidden, n)) * 0.5
     state = {"layers.0.weight": w1.T.copy(), "layers.1.weight": w2.T.copy()}
@@ -67,13 +68,17 @@ class ShiftResult:
     losses: np.ndarray  # loss before each update
     accuracies: np.ndarray  # accuracy before each update
     weight_norms: np.ndarray  # norm of all weights before each update
+    # (step, weights in state_dict form) every `record_every` updates and at the end, for a film
+    snapshots: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list)
 
     @property
     def solved(self) -> bool:
+        """All n-1 examples right at the end."""
         return self.accuracy == 1.0
 
     @property
     def weights(self) -> dict[str, np.ndarray]:
+        """The trained weights, as `model.state_dict()`."""
         return self.model.state_dict()
 
 
@@ -89,6 +94,7 @@ def train_shift(
     output: str = "softmax",
     stop_when_solved: bool = False,
     progress: bool = True,
+    record_every: int | None = None,
 ) -> ShiftResult | list[ShiftResult]:
     """Train the seed's network (n -> hidden -> n) on the shift task, full batch.
 
@@ -101,13 +107,40 @@ def train_shift(
     graph) and a list of results comes back, one per seed, the same as training
     each alone. With `stop_when_solved`, a network's result is frozen at the
     update that solved it, and training ends once every network is solved.
+
+    With `record_every=k`, each result keeps `snapshots`: its weights before
+    every k-th update and at its last step (`film.training_film` plays them).
     """
     one_seed = not isinstance(seed, (list, tuple, range, np.ndarray))
     seeds = [seed] if one_seed else list(seed)
-    results = _train_together(
-        n, hidden, seeds, steps, lr, optimizer, bias, activation, output, stop_when_solved, progress
+    config = _Config(
+        n, hidden, steps, lr, optimizer, bias, activation, output, stop_when_solved, progress, record_every
     )
+    results = _train_together(config, seeds)
     return results[0] if one_seed else results
+
+
+@dataclass(frozen=True)
+class _Config:
+    """What train_shift was asked to do (all but the seeds)."""
+
+    n: int
+    hidden: int
+    steps: int
+    lr: float
+    optimizer: str
+    bias: bool
+    activation: str
+    output: str
+    stop_when_solved: bool
+    progress: bool
+    record_every: int | None
+
+    def check(self, seeds: list) -> None:
+        _check_training_args(self.n, self.hidden, seeds, self.steps, self.lr, self.optimizer, self.output)
+        _check_activation("train_shift", self.activation)
+        if self.record_every is not None:
+            _positive_int("train_shift", "record_every", self.record_every)
 
 
 def _check_training_args(n: Any, hidden: Any, seeds: list, steps: Any, lr: Any, optimizer: Any, output: Any):
@@ -115,8 +148,8 @@ def _check_training_args(n: Any, hidden: Any, seeds: list, steps: Any, lr: Any, 
     _positive_int("train_shift", "hidden", hidden)
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
         raise ValueError(f"train_shift: steps must be a non-negative int, got {steps!r}")
-    if not isinstance(lr, numbers.Real) or not lr > 0:
-        raise ValueError(f"train_shift: lr must be a positive number, got {lr!r}")
+    if not isinstance(lr, numbers.Real) or not 0 < lr < float("inf"):
+        raise ValueError(f"train_shift: lr must be a positive number, got {lr!r}; a finite one such as 0.05")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"train_shift: optimizer must be one of {tuple(OPTIMIZERS)}, got {optimizer!r}")
     if output not in OUTPUTS:
@@ -125,11 +158,10 @@ def _check_training_args(n: Any, hidden: Any, seeds: list, steps: Any, lr: Any, 
         raise ValueError(f"train_shift: seed must be a non-negative int or a list of them, got {seeds!r}")
 
 
-def _train_together(
-    n, hidden, seeds, steps, lr, optimizer, bias, activation, output, stop_when_solved, progress
-):
-    _check_training_args(n, hidden, seeds, steps, lr, optimizer, output)
-    _check_activation("train_shift", activation)
+def _train_together(config: _Config, seeds: list[int]) -> list[ShiftResult]:
+    config.check(seeds)
+    n, hidden, bias, activation = config.n, config.hidden, config.bias, config.activation
+    steps, stop_when_solved, record_every = config.steps, config.stop_when_solved, config.record_every
     X, y = shift_task(n)
     starts = [initial_weights(n, hidden, s, bias) for s in seeds]
     # One stacked parameter per layer: row k of each belongs to seed k. Weights
@@ -140,14 +172,16 @@ def _train_together(
         )
         for name in starts[0]
     }
-    opt = OPTIMIZERS[optimizer](params.values(), lr=lr)
+    opt = OPTIMIZERS[config.optimizer](params.values(), lr=config.lr)
     x = Tensor(X)
     one_hot_targets = Tensor(np.eye(n)[y])
     k = len(seeds)
+    targets = np.broadcast_to(y, (k, n - 1))
     losses, accuracies, norms = np.zeros((steps + 1, k)), np.zeros((steps + 1, k)), np.zeros((steps + 1, k))
     solved_at: list[int | None] = [None] * k
     frozen: list[dict | None] = [None] * k
-    bar = tqdm(range(steps + 1), desc=f"shift N={n} H={hidden}", disable=not progress, leave=False)
+    recorded: list[tuple[int, list[dict]]] = []  # (step, every seed's weights)
+    bar = tqdm(range(steps + 1), desc=f"shift N={n} H={hidden}", disable=not config.progress, leave=False)
     for step in bar:
         h = x @ params["layers.0.weight"]
         if bias:
@@ -157,8 +191,8 @@ def _train_together(
         logits = h @ params["layers.1.weight"]
         if bias:
             logits = logits + params["layers.1.bias"]
-        if output == "softmax":
-            per_model = cross_entropy(logits, np.broadcast_to(y, (k, n - 1)), reduction="none").mean(axis=1)
+        if config.output == "softmax":
+            per_model = cross_entropy(logits, targets, reduction="none").mean(axis=1)
         else:
             per_model = ((logits.sigmoid() - one_hot_targets) ** 2).mean(axis=(1, 2))
         losses[step] = per_model.data
@@ -169,11 +203,14 @@ def _train_together(
                 solved_at[i] = step
                 if stop_when_solved:
                     frozen[i] = _unstack(params, i)
-        if progress and step % 50 == 0:
+        if config.progress and step % 50 == 0:
             bar.set_postfix(
                 loss=f"{losses[step].mean():.4g}", acc=f"{accuracies[step].mean():.2f}", refresh=False
             )
-        if step == steps or (stop_when_solved and all(s is not None for s in solved_at)):
+        done = step == steps or (stop_when_solved and all(s is not None for s in solved_at))
+        if record_every is not None and (step % record_every == 0 or done):
+            recorded.append((step, [_unstack(params, i) for i in range(k)]))
+        if done:
             break
         opt.zero_grad()
         per_model.sum().backward()
@@ -183,7 +220,11 @@ def _train_together(
     for i, seed_i in enumerate(seeds):
         last = step if frozen[i] is None else solved_at[i]  # the step the result describes
         model = MLP(n, hidden, n, activation=activation, bias=bias, dtype=np.float64)
-        model.load_state_dict(frozen[i] or _unstack(params, i))
+        state = frozen[i] or _unstack(params, i)
+        model.load_state_dict(state)
+        snapshots = [(s, states[i]) for s, states in recorded if s < last]
+        if record_every is not None:
+            snapshots.append((last, state))
         results.append(
             ShiftResult(
                 n=n,
@@ -195,6 +236,7 @@ def _train_together(
                 losses=losses[: last + 1, i].copy(),
                 accuracies=accuracies[: last + 1, i].copy(),
                 weight_norms=norms[: last + 1, i].copy(),
+                snapshots=snapshots,
             )
         )
     return results
@@ -242,6 +284,8 @@ def capacity_sweep(
         raise ValueError(f"capacity_sweep: max_n must be at least 2 (the smallest shift task), got {max_n}")
     if isinstance(hidden_sizes, numbers.Integral):
         hidden_sizes = [hidden_sizes]
+    if not hasattr(hidden_sizes, "__iter__"):
+        raise TypeError(f"capacity_sweep: hidden_sizes must be a list of ints, got {hidden_sizes!r}")
     hidden_sizes = [_positive_int("capacity_sweep", "hidden size", h) for h in hidden_sizes]
     bar = tqdm(desc="capacity sweep", unit="run", disable=not progress)
     results = []
@@ -291,19 +335,21 @@ def _largest_learned(learns: Any, max_n: int) -> int:
 SEED_CAPACITY = {1: "fails (N=5)", 2: "about 11", 3: "about 30", 4: "over 100"}
 
 
-def _seed_weights(model: MLP) -> tuple[np.ndarray, np.ndarray]:
+def _seed_weights(owner: str, model: MLP) -> tuple[np.ndarray, np.ndarray]:
     """(input side, output side), each (N, H): 10 * tanh(input weights) as the seed draws
     them (one input fires at a time, so its hidden neuron outputs tanh(w)), and the raw
     output weights."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"{owner}: expects an MLP such as train_shift(...).model, got {type(model).__name__}")
     if len(model.layers) != 2 or model.layers[0].bias is not None:
-        raise ValueError("the seed's tables need a one-hidden-layer MLP without biases")
+        raise ValueError(f"{owner}: the seed's tables need a one-hidden-layer MLP without biases")
     return 10 * np.tanh(model.layers[0].weight.data.T), model.layers[1].weight.data
 
 
 def weight_table(model: MLP) -> str:
     """Per node n: 10 tanh(weight) from input n into each hidden neuron, and the weight
     from each hidden neuron to output n, as in the seed's pictures."""
-    w_in, w_out = _seed_weights(model)
+    w_in, w_out = _seed_weights("weight_table", model)
     hidden = range(1, w_in.shape[1] + 1)
     lines = [
         "input side: 10 tanh(w) (input n fires alone, so hidden j outputs tanh(w)); output side: raw w",
@@ -324,9 +370,9 @@ def weight_table(model: MLP) -> str:
 
 def worked_example(model: MLP, k: int) -> str:
     """The seed's walk-through: input k fires; each output's score is sum_j in_j * out_j."""
-    w_in, w_out = _seed_weights(model)
+    w_in, w_out = _seed_weights("worked_example", model)
     n = w_in.shape[0]
-    if not 1 <= k < n:
+    if not isinstance(k, numbers.Integral) or not 1 <= k < n:
         raise ValueError(f"worked_example: input must be in 1..{n - 1}, got {k}")
     scores = w_out @ w_in[k - 1]
     order = np.argsort(-scores)

@@ -39,7 +39,10 @@ def _normalize_axes(op: str, axis: int | Sequence[int] | None, shape: tuple) -> 
     ndim = len(shape)
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}") from None
     for a in axes:
         if not isinstance(a, numbers.Integral) or not -ndim <= a < ndim:
             raise ValueError(
@@ -55,15 +58,33 @@ def _elementwise(op: str, fn: Callable, a: Tensor, b: Tensor) -> np.ndarray:
     """fn(a, b) with numpy broadcasting, or a ValueError naming the op and both shapes."""
     try:
         return fn(a.data, b.data)
-    except ValueError:
-        raise ValueError(
-            f"{op}: cannot broadcast shapes {a.shape} and {b.shape} "
-            "(each dimension must match or be 1, counting from the right)"
+    except ValueError as error:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(
+                f"{op}: cannot broadcast shapes {a.shape} and {b.shape} "
+                "(each dimension must match or be 1, counting from the right)"
+            ) from None
+        # Not the shapes: numpy refused the values, e.g. integers to a negative integer power.
+        raise ValueError(f"{op}: {error} (dtypes {a.dtype} and {b.dtype})") from None
+
+
+def _as_dtype(dtype: Any, op: str = "Tensor") -> np.dtype | None:
+    try:
+        return None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: dtype must be a numpy dtype such as np.float32, got {dtype!r}") from None
+
+
+def _rng(op: str, rng: Any) -> np.random.Generator:
+    """np.random.default_rng(rng), or an error naming the op."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{op}: rng must be a numpy Generator, a non-negative int seed or None, got {rng!r}"
         ) from None
-
-
-def _as_dtype(dtype: Any) -> np.dtype | None:
-    return None if dtype is None else np.dtype(dtype)
 
 
 # ---- detect_anomaly ------------------------------------------------------------
@@ -184,14 +205,17 @@ class Tensor(Node):
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each axis, as numpy gives it."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The numpy dtype of the data (and of the grad)."""
         return self.data.dtype
 
     def numpy(self) -> np.ndarray:
@@ -230,7 +254,12 @@ class Tensor(Node):
                 )
             grad = np.ones_like(self.data)
         else:
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            try:
+                grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"backward: grad must be an array of numbers of shape {self.shape}, got {grad!r}"
+                ) from None
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
         backward(self, grad)
@@ -244,22 +273,25 @@ class Tensor(Node):
 
     @staticmethod
     def zeros(*shape: int, requires_grad: bool = False, dtype: Any = np.float32) -> Tensor:
-        return Tensor(np.zeros(_shape("zeros", shape), dtype), requires_grad)
+        """A tensor of zeros of `shape` (ints, or one tuple)."""
+        return Tensor(np.zeros(_shape("zeros", shape), _as_dtype(dtype, "zeros")), requires_grad)
 
     @staticmethod
     def ones(*shape: int, requires_grad: bool = False, dtype: Any = np.float32) -> Tensor:
-        return Tensor(np.ones(_shape("ones", shape), dtype), requires_grad)
+        """A tensor of ones of `shape` (ints, or one tuple)."""
+        return Tensor(np.ones(_shape("ones", shape), _as_dtype(dtype, "ones")), requires_grad)
 
     @staticmethod
     def eye(n: int, m: int | None = None, requires_grad: bool = False, dtype: Any = np.float32) -> Tensor:
+        """The n x m identity matrix (square when m is left out)."""
         n, m = _shape("eye", (n, n if m is None else m))
-        return Tensor(np.eye(n, m, dtype=dtype), requires_grad)
+        return Tensor(np.eye(n, m, dtype=_as_dtype(dtype, "eye")), requires_grad)
 
     @staticmethod
     def randn(*shape: int, requires_grad: bool = False, rng: Any = None, dtype: Any = np.float32) -> Tensor:
         """Standard normal samples from `rng` (a numpy Generator or an int seed)."""
-        data = np.random.default_rng(rng).standard_normal(_shape("randn", shape))
-        return Tensor(data.astype(dtype), requires_grad)
+        data = _rng("randn", rng).standard_normal(_shape("randn", shape))
+        return Tensor(data.astype(_as_dtype(dtype, "randn")), requires_grad)
 
     @staticmethod
     def uniform(
@@ -271,8 +303,13 @@ class Tensor(Node):
         dtype: Any = np.float32,
     ) -> Tensor:
         """Samples from U[low, high) drawn with `rng` (a numpy Generator or an int seed)."""
-        data = np.random.default_rng(rng).uniform(low, high, _shape("uniform", shape))
-        return Tensor(data.astype(dtype), requires_grad)
+        if not all(isinstance(b, numbers.Real) and np.isfinite(b) for b in (low, high)) or low > high:
+            raise ValueError(
+                "uniform: low and high must be finite numbers with low <= high, "
+                f"got low={low!r}, high={high!r}"
+            )
+        data = _rng("uniform", rng).uniform(low, high, _shape("uniform", shape))
+        return Tensor(data.astype(_as_dtype(dtype, "uniform")), requires_grad)
 
     @staticmethod
     def one_hot(indices: ArrayLike, n: int, dtype: Any = np.float32) -> Tensor:
@@ -293,8 +330,9 @@ class Tensor(Node):
         """The other operand of a binary op as a Tensor; numbers take self's dtype."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, numbers.Number) and not isinstance(other, bool):
-            return Tensor(np.asarray(other, self.dtype if self.dtype.kind == "f" else None))
+        if type(other) is float or type(other) is int or isinstance(other, numbers.Real):
+            # A constant leaf, made without Tensor()'s checks: this runs for every `x * 0.5`.
+            return Tensor._make(np.asarray(other, self.dtype if self.dtype.kind == "f" else None), (), "", None)
         if isinstance(other, (np.ndarray, list, tuple, np.generic, bool)):
             return Tensor(other)
         return None
@@ -320,7 +358,10 @@ class Tensor(Node):
         """x ** p.  d/dx = p * x^(p-1); for a tensor exponent, d/dp = x^p * log(x)."""
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
             x, p = self.data, exponent
-            out = x**p
+            try:
+                out = x**p
+            except ValueError as error:  # numpy's "Integers to negative integer powers are not allowed."
+                raise ValueError(f"pow: {error} (a {x.dtype} tensor to the power {p}); use floats") from None
             if p == 0:  # x^0 = 1 everywhere: the gradient is 0, also at x = 0 where p * x^-1 is nan
                 return Tensor._make(out, (self,), "pow", lambda g: (np.zeros_like(g),), "p=0")
             return Tensor._make(out, (self,), "pow", lambda g: (g * p * x ** (p - 1),), f"p={p}")
@@ -425,20 +466,26 @@ class Tensor(Node):
 
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis`.  d/dx_i sum(x) = 1: g is spread back over the summed axes."""
-        axes = _normalize_axes("sum", axis, self.shape)
-        shape = self.shape
-        out = self.data.sum(axis=axes, keepdims=keepdims)
-
-        def sum_backward(g: np.ndarray) -> tuple:
-            return (np.broadcast_to(g if keepdims else np.expand_dims(g, axes), shape),)
-
-        return Tensor._make(out, (self,), "sum", sum_backward, _reduce_args(axis, keepdims))
+        return self._sum_or_mean("sum", axis, keepdims)
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over `axis`: the sum divided by how many elements were summed."""
-        axes = _normalize_axes("mean", axis, self.shape)
-        count = int(np.prod([self.shape[a] for a in axes]))
-        return self.sum(axis, keepdims) / count
+        """Mean over `axis`.  d/dx_i mean(x) = 1/n, n the number of elements averaged."""
+        return self._sum_or_mean("mean", axis, keepdims)
+
+    def _sum_or_mean(self, op: str, axis: int | Sequence[int] | None, keepdims: bool) -> Tensor:
+        axes = _normalize_axes(op, axis, self.shape)
+        shape = self.shape
+        count = int(np.prod([shape[a] for a in axes])) if op == "mean" else 1
+        out = self.data.sum(axis=axes, keepdims=keepdims)
+        if op == "mean":
+            out = out / count  # as numpy's own mean: the sum, then one division
+
+        def sum_backward(g: np.ndarray) -> tuple:
+            if op == "mean":
+                g = g / count
+            return (np.broadcast_to(g if keepdims else np.expand_dims(g, axes), shape),)
+
+        return Tensor._make(out, (self,), op, sum_backward, _reduce_args(axis, keepdims))
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Max over `axis`.  d/dx_i max(x) = 1 where x_i is the max, else 0.
@@ -507,9 +554,12 @@ class Tensor(Node):
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same elements in a new shape (one entry may be -1).  Backward reshapes g back."""
-        new_shape = (
-            tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], numbers.Integral) else shape
-        )
+        try:
+            new_shape = (
+                tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], numbers.Integral) else shape
+            )
+        except TypeError:  # reshape(1.5): not a shape; numpy refuses it below
+            new_shape = shape
         old_shape = self.shape
         try:
             out = self.data.reshape(new_shape)
@@ -522,11 +572,15 @@ class Tensor(Node):
 
     def transpose(self, *axes: int) -> Tensor:
         """Permute the axes (reverse them if none are given).  Backward applies the inverse permutation."""
-        order = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], numbers.Integral) else axes
+        try:
+            order = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], numbers.Integral) else axes
+        except TypeError:  # transpose(1.5): refused below
+            order = axes
         if not order:  # reversing the axes, the common case, is its own inverse
             order = inverse = tuple(range(self.ndim - 1, -1, -1))
         else:
-            if sorted(a % max(self.ndim, 1) for a in order) != list(range(self.ndim)):
+            in_range = all(isinstance(a, numbers.Integral) and -self.ndim <= a < self.ndim for a in order)
+            if not in_range or sorted(a % self.ndim for a in order) != list(range(self.ndim)):
                 raise ValueError(
                     f"transpose: axes {order} are not a permutation of the axes of shape {self.shape}"
                 )
@@ -565,7 +619,7 @@ class Tensor(Node):
         tensors = _tensor_list("concatenate", tensors)
         try:
             out = np.concatenate([t.data for t in tensors], axis=axis)
-        except ValueError:  # numpy's AxisError is a ValueError
+        except (ValueError, TypeError):  # numpy's AxisError is a ValueError; axis="a" a TypeError
             shapes = ", ".join(str(t.shape) for t in tensors)
             raise ValueError(f"concatenate: cannot join shapes {shapes} along axis {axis}") from None
         ends = np.cumsum([t.shape[axis] for t in tensors])[:-1]
@@ -579,7 +633,7 @@ class Tensor(Node):
         tensors = _tensor_list("stack", tensors)
         try:
             out = np.stack([t.data for t in tensors], axis=axis)
-        except ValueError:  # numpy's AxisError is a ValueError
+        except (ValueError, TypeError):  # numpy's AxisError is a ValueError; axis="a" a TypeError
             shapes = ", ".join(str(t.shape) for t in tensors)
             raise ValueError(
                 f"stack: cannot stack shapes {shapes} along axis {axis} (all shapes must match)"
@@ -676,7 +730,10 @@ def _plain_index(index: Any) -> Any:
 
 
 def _tensor_list(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
-    tensors = list(tensors)
+    try:
+        tensors = list(tensors)
+    except TypeError:
+        raise TypeError(f"{op}: expects a list of Tensors, got {type(tensors).__name__}") from None
     if not tensors:
         raise ValueError(f"{op}: needs at least one tensor, got none")
     for t in tensors:

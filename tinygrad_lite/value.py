@@ -35,6 +35,15 @@ _NUMPY_TWIN = {
 }
 
 
+def _operand(other: object) -> Value | None:
+    """The other operand of a binary op: a number becomes a constant Value, anything else None."""
+    if isinstance(other, Value):
+        return other
+    if type(other) is float or type(other) is int or isinstance(other, numbers.Real):
+        return Value(other)
+    return None
+
+
 class Value(Node):
     """A scalar node: `data` (float), `grad` (float, d out / d self after backward).
 
@@ -47,7 +56,7 @@ class Value(Node):
     __slots__ = ("label", "local_grads", "has_grad")
 
     def __init__(self, data: float, label: str = "") -> None:
-        if not isinstance(data, numbers.Real):
+        if type(data) is not float and not isinstance(data, numbers.Real):  # `type` first: fast for floats
             raise TypeError(
                 f"Value: data must be a real number (int or float), got {type(data).__name__} {data!r}"
             )
@@ -93,18 +102,18 @@ class Value(Node):
 
     def __add__(self, other: Value | float) -> Value:
         """a + b.  d/da = 1, d/db = 1."""
-        if not isinstance(other, Value):
-            if not isinstance(other, numbers.Real):
+        if type(other) is not Value:
+            other = _operand(other)
+            if other is None:
                 return NotImplemented
-            other = Value(other)
         return Value._result(self.data + other.data, (self, other), "+", (1.0, 1.0))
 
     def __mul__(self, other: Value | float) -> Value:
         """a * b.  d/da = b, d/db = a."""
-        if not isinstance(other, Value):
-            if not isinstance(other, numbers.Real):
+        if type(other) is not Value:
+            other = _operand(other)
+            if other is None:
                 return NotImplemented
-            other = Value(other)
         return Value._result(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __pow__(self, exponent: float) -> Value:
@@ -125,10 +134,10 @@ class Value(Node):
         return self + (-other)
 
     def __truediv__(self, other: Value | float) -> Value:  # a / b = a * b**-1
-        if not isinstance(other, Value):
-            if not isinstance(other, numbers.Real):
+        if type(other) is not Value:
+            other = _operand(other)
+            if other is None:
                 return NotImplemented
-            other = Value(other)
         return self * other**-1
 
     def __radd__(self, other: float) -> Value:  # other + self
@@ -197,6 +206,8 @@ def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     d out_i / d x_j = [i == j] - softmax(x)_j. The max is subtracted before
     exponentiating, so logits of +-1e4 give finite results.
     """
+    if not isinstance(values, Iterable):
+        raise TypeError(f"log_softmax: expects a list of Values or numbers, got {type(values).__name__}")
     xs = [v if isinstance(v, Value) else Value(v) for v in values]
     if not xs:
         raise ValueError("log_softmax: needs at least one value, got an empty list")
