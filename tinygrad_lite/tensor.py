@@ -177,8 +177,14 @@ class Tensor(Node):
         return grads
 
     def _accumulate(self, g: np.ndarray) -> None:
-        if self.grad is None:
-            # A copy: g may be a read-only view or shared with another node's grad.
+        if self.parents:
+            # An op's output keeps the gradient as it flowed, no copy; it may be a read-only
+            # view or shared with another node, so it is never changed in place.
+            g = np.asarray(g, dtype=self.data.dtype)
+            self.grad = g if self.grad is None else self.grad + g
+        elif self.grad is None:
+            # A leaf (a parameter) gets its own copy, so changing it in place (clipping, say)
+            # cannot change another tensor's grad.
             self.grad = np.array(g, dtype=self.data.dtype)
         else:
             self.grad += g
