@@ -26,15 +26,18 @@ test: lint docs-check
 	$(BIN)/python -m pytest
 
 # The documentation site (mkdocs.yml, docs/): built into site/, or served with live reload.
+# NO_MKDOCS_2_WARNING silences Material's banner about MkDocs 2.0 (we pin mkdocs<2).
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict
+	$(MKDOCS) build --strict
 
 docs-serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	$(MKDOCS) serve
 
 # Part of `make test`: a broken link, a missing page or an unrenderable docstring fails.
 docs-check: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site-check
+	$(MKDOCS) build --strict --quiet --site-dir $(VENV)/site-check
 
 # Redraw every picture in docs/images/ (the plots need matplotlib, the `plot` extra).
 docs-images: $(STAMP)

@@ -477,7 +477,8 @@ def _targets(op: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndarra
     cols = t.reshape(-1).copy()
     if cols.size and (np.minimum.reduce(cols) < 0 or np.maximum.reduce(cols) >= classes):
         raise ValueError(
-            f"{op}: targets must be class indices in [0, {classes}), got values from {cols.min()} to {cols.max()}"
+            f"{op}: targets must be class indices in [0, {classes}), "
+            f"got values from {cols.min()} to {cols.max()}"
         )
     return np.arange(cols.size), cols, t.shape
 

@@ -338,7 +338,8 @@ class Tensor(Node):
             return other
         if type(other) is float or type(other) is int or isinstance(other, numbers.Real):
             # A constant leaf, made without Tensor()'s checks: this runs for every `x * 0.5`.
-            return Tensor._make(np.asarray(other, self.dtype if self.dtype.kind == "f" else None), (), "", None)
+            dtype = self.dtype if self.dtype.kind == "f" else None
+            return Tensor._make(np.asarray(other, dtype), (), "", None)
         if isinstance(other, (np.ndarray, list, tuple, np.generic, bool)):
             return Tensor(other)
         return None
@@ -414,17 +415,19 @@ class Tensor(Node):
         other = self._lift(other)
         return NotImplemented if other is None else self * other**-1.0
 
+    # __add__, not +: for an operand neither side knows (a Value), `+` would hand the
+    # reflected op back to the other class, which hands it back here, forever.
     def __radd__(self, other: Any) -> Tensor:  # other + self
-        return self + other
+        return self.__add__(other)
 
     def __rmul__(self, other: Any) -> Tensor:  # other * self
-        return self * other
+        return self.__mul__(other)
 
     def __rsub__(self, other: Any) -> Tensor:  # other - self
-        return (-self) + other
+        return (-self).__add__(other)
 
     def __rtruediv__(self, other: Any) -> Tensor:  # other / self
-        return self**-1.0 * other
+        return (self**-1.0).__mul__(other)
 
     def __rpow__(self, base: Any) -> Tensor:  # base ** self
         base = self._lift(base)

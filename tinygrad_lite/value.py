@@ -140,17 +140,19 @@ class Value(Node):
                 return NotImplemented
         return self * other**-1
 
+    # The reflected ops call __add__ / __mul__, not + / *: for an operand neither class
+    # knows (a Tensor), + would hand the op back to the other class, which hands it back.
     def __radd__(self, other: float) -> Value:  # other + self
-        return self + other
+        return self.__add__(other)
 
     def __rmul__(self, other: float) -> Value:  # other * self
-        return self * other
+        return self.__mul__(other)
 
     def __rsub__(self, other: float) -> Value:  # other - self
-        return (-self) + other
+        return (-self).__add__(other)
 
     def __rtruediv__(self, other: float) -> Value:  # other / self
-        return self**-1 * other
+        return (self**-1).__mul__(other)
 
     # ---- unary ops ---------------------------------------------------------
 

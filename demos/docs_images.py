@@ -1,0 +1,253 @@
+"""The pictures in the docs: each file in docs/images/ is written by this script or by capacity.py.
+
+    python demos/docs_images.py [--out DIR] [NAME ...]
+
+With no NAME it writes every picture in OUTPUTS into DIR (default docs/images/).
+The graphs and network diagrams need only the project (graphviz-pure lays them
+out when Graphviz is not installed); the plots need matplotlib, the `plot` extra
+(`pip install -e '.[plot]'`). `make docs-images` installs it and runs this
+script and `demos/capacity.py --out docs/images`.
+
+Every run uses the seed's setup from tasks.train_shift: weights normal * 0.5 from
+numpy's default_rng(seed), Adam with lr 0.05, full batch, the numbers the
+tutorial prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tinygrad_lite import Tensor, Value, draw_graph, draw_network, tasks
+from tinygrad_lite.nn import MLP, cross_entropy
+from tinygrad_lite.optim import Adam
+
+DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+
+
+# ---- graphs and network diagrams (no matplotlib needed) ----------------------------------
+
+
+def expression(path: Path) -> None:
+    """The README's example after backward: c = tanh(a*b + e^a), each box with its data and grad."""
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    ab, ea = a * b, a.exp()
+    ab.label, ea.label = "a*b", "e^a"
+    s = ab + ea
+    s.label = "s"
+    c = s.tanh()
+    c.label = "c"
+    c.backward()
+    draw_graph(c).render(outfile=path, cleanup=True)
+
+
+def tensor_step(path: Path) -> None:
+    """One full-batch step of the seed's 5-2-5 network as Tensor ops: forward, loss, backward."""
+    model = MLP(5, 2, 5, dtype=np.float64)
+    model.load_state_dict(tasks.initial_weights(5, 2, seed=0))
+    X, y = tasks.shift_task(5)
+    x = Tensor(X)
+    x.label = "X (4 one-hot inputs)"
+    loss = cross_entropy(model(x), y)
+    loss.label = "loss"
+    loss.backward()
+    draw_graph(loss, rankdir="TB", params=model).render(outfile=path, cleanup=True)
+
+
+def network_5_1(path: Path) -> None:
+    """One tanh neuron, N=5, trained: input 3 fires and output 5 wins, where output 4 should."""
+    result = tasks.train_shift(5, 1, steps=3000, seed=0, progress=False)
+    title = f"One hidden neuron, N=5, after 3000 updates: accuracy {result.accuracy:.0%}"
+    draw_network(result.model, x=3, title=title).render(outfile=path, cleanup=True)
+
+
+def network_5_2(path: Path) -> None:
+    """Two tanh neurons, N=5, trained: the seed's first worked example, input 1 fires."""
+    result = tasks.train_shift(5, 2, steps=3000, seed=0, progress=False)
+    title = f"Two hidden neurons, N=5, after 3000 updates: accuracy {result.accuracy:.0%}"
+    draw_network(result.model, x=1, title=title).render(outfile=path, cleanup=True)
+
+
+def network_11_2(path: Path) -> None:
+    """Two tanh neurons, N=11, trained for 2000 updates: input 3 fires, output 4 wins."""
+    result = tasks.train_shift(11, 2, steps=2000, seed=0, progress=False)
+    title = f"Two hidden neurons, N=11, after 2000 updates: accuracy {result.accuracy:.0%}"
+    draw_network(result.model, x=3, title=title).render(outfile=path, cleanup=True)
+
+
+# ---- plots (matplotlib) ---------------------------------------------------------------
+
+
+def _pyplot():
+    """matplotlib's pyplot, set up to write the same SVG bytes every run."""
+    try:
+        import matplotlib
+    except ImportError:
+        sys.exit("docs_images: the plots need matplotlib: pip install -e '.[plot]' (or run make docs-images)")
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"svg.hashsalt": "tinygrad_lite", "svg.fonttype": "none", "font.size": 10})
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Date": None, "Creator": None})
+    fig.clf()
+
+
+def training_11_2(path: Path) -> None:
+    """Loss and accuracy of the N=11 H=2 run over its 2000 updates."""
+    plt = _pyplot()
+    result = tasks.train_shift(11, 2, steps=2000, seed=0, progress=False)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
+    ax_loss.semilogy(result.losses)
+    ax_loss.set(xlabel="update", ylabel="cross-entropy loss", title="N=11, two tanh neurons: loss")
+    ax_acc.plot(result.accuracies * 100)
+    ax_acc.axvline(result.solved_at, color="gray", linestyle=":")
+    ax_acc.annotate(
+        f"all 10 right after {result.solved_at} updates",
+        (result.solved_at, 50),
+        xytext=(8, 0),
+        textcoords="offset points",
+    )
+    ax_acc.set(xlabel="update", ylabel="accuracy (%)", ylim=(0, 105), title="accuracy on the 10 examples")
+    _save(fig, path)
+
+
+def _weight_history(n: int, hidden: int, steps: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """|weight| of every input-side and output-side weight after each update (train_shift's loop by hand)."""
+    model = MLP(n, hidden, n, dtype=np.float64)
+    model.load_state_dict(tasks.initial_weights(n, hidden, seed))
+    X, y = tasks.shift_task(n)
+    x = Tensor(X)
+    opt = Adam(model.parameters(), lr=0.05)
+    w_in, w_out = model.layers[0].weight, model.layers[1].weight
+    history_in, history_out = [np.abs(w_in.data[:, : n - 1]).ravel()], [np.abs(w_out.data[1:]).ravel()]
+    for _ in range(steps):
+        opt.zero_grad()
+        cross_entropy(model(x), y).backward()
+        opt.step()
+        # The inputs that fire (1..n-1) and the outputs that are targets (2..n); the others barely move.
+        history_in.append(np.abs(w_in.data[:, : n - 1]).ravel())
+        history_out.append(np.abs(w_out.data[1:]).ravel())
+    return np.array(history_in), np.array(history_out)
+
+
+def weights_5_2(path: Path) -> None:
+    """N=5 H=2 over 30000 updates: the weights keep growing; they never settle."""
+    plt = _pyplot()
+    steps = 30000
+    w_in, w_out = _weight_history(5, 2, steps)
+    # About 600 updates, spread evenly on the log axis, are plenty for the picture.
+    updates = np.unique(np.concatenate([[0], np.geomspace(1, steps, 600).round().astype(int)]))
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for history, name, colour in ((w_in, "input side", "C0"), (w_out, "output side", "C1")):
+        low, high = history[updates].min(1), history[updates].max(1)
+        ax.fill_between(updates, low, high, color=colour, alpha=0.35, linewidth=0)
+        ax.plot(
+            updates, history[updates].mean(1), color=colour, label=f"|w|, {name} (band: smallest to largest)"
+        )
+        ax.annotate(
+            f"{history[-1].min():.1f} to {history[-1].max():.1f}",
+            (steps, history[-1].max()),
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            color=colour,
+        )
+    ax.set_xscale("symlog", linthresh=100)
+    ax.set_ylim(0, 1.15 * w_out.max())
+    ax.set(xlabel="update", ylabel="|weight|", title="N=5, two tanh neurons: the weights never settle")
+    ax.legend(loc="upper left")
+    _save(fig, path)
+
+
+def ablation_linear(path: Path) -> None:
+    """Weight norms with and without tanh: Adam at lr 0.05 (N=5), and plain SGD at lr 5 (N=11, 5 seeds)."""
+    plt = _pyplot()
+    fig, (ax_adam, ax_sgd) = plt.subplots(1, 2, figsize=(9.5, 3.4))
+    for activation, colour in (("tanh", "C0"), ("linear", "C3")):
+        run = tasks.train_shift(5, 2, steps=3000, seed=0, activation=activation, progress=False)
+        ax_adam.plot(run.weight_norms, color=colour, label=f"{activation} hidden layer")
+        runs = tasks.train_shift(
+            11,
+            2,
+            steps=3000,
+            seed=list(range(5)),
+            activation=activation,
+            optimizer="sgd",
+            lr=5.0,
+            progress=False,
+        )
+        for k, run in enumerate(runs):
+            ax_sgd.semilogy(
+                run.weight_norms,
+                color=colour,
+                alpha=0.8,
+                label=f"{activation} hidden layer" if k == 0 else None,
+            )
+    ax_adam.set(xlabel="update", ylabel="norm of all weights", title="Adam, lr 0.05, N=5: both keep growing")
+    ax_sgd.set(xlabel="update", ylabel="norm of all weights (log)", title="plain SGD, lr 5, N=11, 5 seeds")
+    ax_adam.legend()
+    ax_sgd.legend()
+    _save(fig, path)
+
+
+def ablation_sigmoid(path: Path) -> None:
+    """Accuracy with softmax outputs against independent sigmoid outputs, 5 seeds, N=5 and N=11."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4))
+    for ax, n in zip(axes, (5, 11)):
+        for output, colour in (("softmax", "C0"), ("sigmoid", "C3")):
+            runs = tasks.train_shift(n, 2, steps=3000, seed=list(range(5)), output=output, progress=False)
+            for k, run in enumerate(runs):
+                jitter = (k - 2) * 0.6  # so five identical curves stay visible
+                ax.plot(
+                    run.accuracies * 100 + jitter,
+                    color=colour,
+                    alpha=0.7,
+                    label=f"{output} outputs" if k == 0 else None,
+                )
+        ax.set(
+            xlabel="update", ylabel="accuracy (%)", ylim=(0, 105), title=f"N={n}, two tanh neurons, 5 seeds"
+        )
+        ax.legend(loc="lower right")
+    _save(fig, path)
+
+
+OUTPUTS = {
+    "expression.svg": expression,
+    "tensor_step.svg": tensor_step,
+    "network_5_1.svg": network_5_1,
+    "network_5_2.svg": network_5_2,
+    "network_11_2.svg": network_11_2,
+    "training_11_2.svg": training_11_2,
+    "weights_5_2.svg": weights_5_2,
+    "ablation_linear.svg": ablation_linear,
+    "ablation_sigmoid.svg": ablation_sigmoid,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write the pictures of the docs.")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"only these pictures, of {', '.join(OUTPUTS)}"
+    )
+    parser.add_argument("--out", type=Path, default=DOCS_IMAGES, help="folder (default docs/images/)")
+    args = parser.parse_args(argv)
+    if unknown := [name for name in args.names if name not in OUTPUTS]:
+        parser.error(f"no picture named {', '.join(unknown)}; the pictures are {', '.join(OUTPUTS)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in args.names or OUTPUTS:
+        OUTPUTS[name](args.out / name)
+        print(args.out / name)
+
+
+if __name__ == "__main__":
+    main()
