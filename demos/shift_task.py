@@ -1,18 +1,18 @@
 """The main job: the seed's network learns the shift task (run by `make demo`).
 
 Trains N=5 and N=11 with two tanh hidden neurons and a softmax output, prints
-the accuracy, the weights the way the seed shows them, and a worked example,
-then writes pictures to out/.
+the accuracy, the weights the way the seed shows them and worked examples, and
+draws each trained network into out/ with input 3 firing, as in the seed's
+walk-through.
 """
 
+import sys
 from pathlib import Path
 
-from tinygrad_lite import tasks
-
-OUT = Path(__file__).resolve().parent.parent / "out"
+from tinygrad_lite import draw_network, tasks
 
 
-def show(n: int, hidden: int, steps: int) -> tasks.ShiftResult:
+def show(n: int, hidden: int, steps: int, out: Path) -> None:
     result = tasks.train_shift(n, hidden, steps=steps, seed=0)
     print(
         f"\n=== N={n}, H={hidden}: {n * n} connections without a hidden layer, {2 * n * hidden} with it ==="
@@ -24,9 +24,14 @@ def show(n: int, hidden: int, steps: int) -> tasks.ShiftResult:
     print(tasks.weight_table(result.model))
     for k in (1, n // 2, n - 1):
         print(tasks.worked_example(result.model, k))
-    return result
+    picture = draw_network(
+        result.model, x=3, title=f"The seed's network after {steps} updates: N={n}, H={hidden}"
+    )
+    print(picture.render(outfile=out / f"shift_n{n}_h{hidden}.svg", cleanup=True))
 
 
 if __name__ == "__main__":
-    show(5, 2, steps=3000)
-    show(11, 2, steps=3000)
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    show(5, 2, steps=3000, out=out)
+    show(11, 2, steps=3000, out=out)
