@@ -20,9 +20,10 @@ from tinygrad_lite import tasks
 OUTPUTS = ("capacity_sweep.txt", "capacity_sweep.svg")
 OUT = Path(__file__).resolve().parent.parent / "out"
 
-# What the seed post says, as numbers to plot: "close to the limit" at 11 for two
-# neurons, "something like thirty" for three, "more than a hundred" for four.
-SEED_SAYS = {2: (11, "about 11"), 3: (30, "about 30"), 4: (100, "more than 100")}
+# The seed post's claims (tasks.SEED_CAPACITY) as numbers to plot: "close to the
+# limit" at 11 for two neurons, "something like thirty" for three, "more than a
+# hundred" for four.
+SEED_N = {2: 11, 3: 30, 4: 100}
 
 
 def table(results: list[tasks.SweepResult], seeds: int, steps: int, lr: float, max_n: int) -> str:
@@ -68,11 +69,11 @@ def plot(results: list[tasks.SweepResult], path: Path, label: str) -> bool:
             ax.annotate(
                 str(r.max_n), (r.hidden, r.max_n), xytext=(8, -4), textcoords="offset points", color="C0"
             )
-    seed = [(h, n) for h, (n, _) in SEED_SAYS.items() if h in hs]
+    seed = [(h, n) for h, n in SEED_N.items() if h in hs]
     ax.plot(*zip(*seed), "s--", color="C1", fillstyle="none", label="the seed post (rough numbers)")
-    for h, (n, words) in SEED_SAYS.items():
-        if h in hs:
-            ax.annotate(words, (h, n), xytext=(-8, 4), textcoords="offset points", ha="right", color="C1")
+    for h, n in seed:
+        words = tasks.SEED_CAPACITY[h]
+        ax.annotate(words, (h, n), xytext=(-8, 4), textcoords="offset points", ha="right", color="C1")
     ax.set_yscale("log")
     ax.set_ylim(2, 1500)
     ax.set_xticks(hs)

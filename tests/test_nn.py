@@ -446,3 +446,23 @@ def test_mse_loss():
         ValueError, match=r"target of shape \(4,\) does not match prediction of shape \(4, 1\)"
     ):
         nn.mse_loss(Tensor(np.zeros((4, 1))), np.zeros(4))
+
+
+@pytest.mark.parametrize("x_shape", [(4,), (3, 4), (2, 3, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_op_gradchecks_for_any_batch_shape(x_shape, bias):
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
+    w = Tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    b = Tensor(rng.standard_normal(5), requires_grad=True) if bias else None
+    inputs = [x, w] + ([b] if bias else [])
+    assert gradcheck(lambda x, w, *b: nn.linear(x, w, *b), inputs)
+    np.testing.assert_allclose(
+        nn.linear(x, w, b).data, x.data @ w.data.T + (b.data if bias else 0), rtol=1e-12
+    )
+
+
+def test_losses_refuse_integer_scores():
+    for loss in (nn.cross_entropy, nn.nll_loss):
+        with pytest.raises(TypeError, match="floating-point scores, got dtype int64"):
+            loss(Tensor([[1, 2, 3]]), [0])

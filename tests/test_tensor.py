@@ -604,3 +604,48 @@ def test_binary_ops_match_pytorch(name):
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(a.grad, a_t.grad.numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(b.grad, b_t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_tensor_exponent_at_zero_base_gives_pytorchs_gradients():
+    # d/dx x^p = p x^(p-1) and d/dp x^p = x^p log x; at x = 0 PyTorch takes 0 * log 0 as 0.
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    p = Tensor(np.array([2.0, 0.0]), requires_grad=True)
+    (x**p).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+    np.testing.assert_array_equal(p.grad, [0.0, np.log(2.0)])
+
+
+def test_numpy_scalar_exponent_keeps_float32():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert (x ** np.float64(2)).dtype == np.float32
+    assert (x * np.float64(2)).dtype == np.float32
+
+
+def test_detect_anomaly_can_be_reentered_and_switches_off_after():
+    checker = detect_anomaly()
+    with np.errstate(invalid="ignore"):
+        with checker:
+            with checker:
+                pass
+            with pytest.raises(AnomalyError, match="'log'"):
+                Tensor([-1.0], requires_grad=True).log()
+        Tensor([-1.0], requires_grad=True).log()  # outside: nan is allowed again
+
+
+def test_backward_copies_the_grad_it_is_given():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    seed = np.ones(2, dtype=np.float32)
+    y.backward(seed)
+    seed[:] = 7
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+
+
+def test_requires_grad_switched_on_after_the_forward_gets_no_gradient():
+    # As in PyTorch: the graph was recorded without `a`, so backward gives it nothing.
+    a, w = Tensor(np.ones((2, 3))), Tensor(np.ones((3, 1)), requires_grad=True)
+    y = a @ w
+    a.requires_grad = True
+    y.sum().backward()
+    assert a.grad is None
+    np.testing.assert_array_equal(w.grad, [[2.0], [2.0], [2.0]])

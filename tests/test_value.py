@@ -272,3 +272,10 @@ def test_micrograds_draw_dot_runs_on_our_values():
     for op in ("*", "exp", "+", "tanh"):
         assert f'"{id(next(n for n in nodes if n._op == op))}{op}" -> ' in source
     assert source.count("->") == len(edges) + sum(1 for n in nodes if n._op)
+
+
+def test_power_zero_has_slope_zero_even_at_zero():
+    # x^0 = 1 for every x, so d/dx is 0 everywhere, not 0 * x^-1 = 0 * inf = nan at x = 0.
+    x = Value(0.0)
+    (x**0 + x * 3).backward()
+    assert x.grad == 3.0

@@ -100,7 +100,7 @@ def _film(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `train`, `sweep` and `draw`, each with its options and defaults."""
+    """The argument parser of `train`, `sweep`, `draw` and `film`, each with its options and defaults."""
     parser = _Parser(prog="tinygrad-lite", description="Train and inspect the seed's shift-task networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

@@ -28,29 +28,42 @@ def is_grad_enabled() -> bool:
     return _grad_enabled.get()
 
 
-class no_grad:
+class Switch:
+    """Set a context variable for the length of a block: `with switch:` or as a decorator.
+
+    The variable is per thread (and per asyncio task), and the tokens form a
+    stack, so one instance may be entered again inside itself.
+    """
+
+    variable: contextvars.ContextVar
+    value: Any
+
+    def __init__(self) -> None:
+        self._tokens: list[contextvars.Token] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(self.variable.set(self.value))
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.variable.reset(self._tokens.pop())
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def switched(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return switched
+
+
+class no_grad(Switch):
     """Switch off graph building: ops inside record no parents and make leaves.
 
     Use it as a context manager (`with no_grad(): ...`) or a decorator
     (`@no_grad()`), as in PyTorch. Inference and optimizer steps need no graph.
     """
 
-    def __init__(self) -> None:
-        self._tokens: list[contextvars.Token] = []  # a stack, so one instance can be re-entered
-
-    def __enter__(self) -> None:
-        self._tokens.append(_grad_enabled.set(False))
-
-    def __exit__(self, *exc_info: object) -> None:
-        _grad_enabled.reset(self._tokens.pop())
-
-    def __call__(self, fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def without_grad(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return fn(*args, **kwargs)
-
-        return without_grad
+    variable, value = _grad_enabled, False
 
 
 class Node:
@@ -61,7 +74,8 @@ class Node:
 
     - `_vjp(g)`: given g = d out / d self, one gradient per parent
       (`None` for a parent that does not require grad);
-    - `_accumulate(g)`: add g into `self.grad`.
+    - `_accumulate(g)`: add g into `self.grad`;
+    - `zero_grad()`: forget the gradient, before the next backward pass.
     """
 
     __slots__ = ("data", "grad", "parents", "op", "__weakref__")
@@ -71,6 +85,10 @@ class Node:
         raise NotImplementedError
 
     def _accumulate(self, g: Any) -> None:
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        """Forget the gradient before the next backward pass (each subclass says how)."""
         raise NotImplementedError
 
 
@@ -128,7 +146,9 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
     """
     flowing = {root: grad}
     for node in reversed(topological_order(root)):
-        g = flowing.pop(node)
+        g = flowing.pop(node, None)
+        if g is None:  # every path to it was cut (an input whose requires_grad changed after the forward)
+            continue
         node._accumulate(g)
         if not node.parents:
             continue

@@ -50,7 +50,7 @@ def gradcheck(
     weights = [rng.standard_normal(np.shape(out.data)) for out in outputs]
 
     for x in inputs:
-        x.grad = 0.0 if isinstance(x, Value) else None
+        x.zero_grad()
     for out, w in zip(outputs, weights):
         if out.requires_grad and (out.parents or out in inputs):
             backward(out, float(w) if isinstance(out, Value) else w.astype(out.dtype))

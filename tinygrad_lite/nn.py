@@ -55,7 +55,7 @@ class Module:
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (None for Tensors, 0.0 for Values)."""
         for p in self.parameters():
-            p.grad = 0.0 if isinstance(p, Value) else None
+            p.zero_grad()
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every parameter's data, by name."""
@@ -458,6 +458,8 @@ def _check_loss_args(op: str, x: Any, reduction: str) -> None:
         raise TypeError(f"{op}: expects a Tensor of shape (..., classes), got {type(x).__name__}")
     if x.ndim == 0:
         raise ValueError(f"{op}: expects a Tensor of shape (..., classes), got a 0-d tensor")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expects floating-point scores, got dtype {x.dtype}; use dtype=np.float32")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 

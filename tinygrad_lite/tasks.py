@@ -377,11 +377,12 @@ def worked_example(model: MLP, k: int) -> str:
     scores = w_out @ w_in[k - 1]
     order = np.argsort(-scores)
     winner, runner_up = order[0] + 1, order[1] + 1
-    terms = " + ".join(f"{a:.0f} * {b:.0f}" for a, b in zip(w_in[k - 1], w_out[winner - 1]))
+    # The terms are shown rounded, so their sum is only close to the score: hence "≈".
+    terms = " + ".join(f"{a:.1f} * {b:.1f}" for a, b in zip(w_in[k - 1], w_out[winner - 1]))
     verdict = "right" if winner == k + 1 else f"WRONG (wanted {k + 1})"
     return (
-        f"input {k} fires: output {winner} wins with {scores[winner - 1]:.0f} = {terms}; "
-        f"next best is output {runner_up} with {scores[runner_up - 1]:.0f} -> {verdict}"
+        f"input {k} fires: output {winner} wins with {scores[winner - 1]:.1f} ≈ {terms}; "
+        f"next best is output {runner_up} with {scores[runner_up - 1]:.1f} -> {verdict}"
     )
 
 

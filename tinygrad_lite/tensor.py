@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Node, _grad_enabled, backward
+from . import engine
+from .engine import Node, Switch, _grad_enabled
 
 ArrayLike = Any  # numbers, nested lists, numpy arrays
 
@@ -96,18 +97,14 @@ class AnomalyError(FloatingPointError):
     """Raised inside `detect_anomaly()` by the first op that turns finite numbers into nan/inf."""
 
 
-class detect_anomaly:
-    """Context manager: stop at the first op whose forward or backward makes a nan/inf.
+class detect_anomaly(Switch):
+    """Stop at the first op whose forward or backward makes a nan/inf (a context manager or decorator).
 
     Outside it nan and inf simply propagate (IEEE, as in numpy). Inside it every
     op checks its result, which costs time, so use it to find a bug, not to train.
     """
 
-    def __enter__(self) -> None:
-        self._token = _detecting_anomaly.set(True)
-
-    def __exit__(self, *exc_info: object) -> None:
-        _detecting_anomaly.reset(self._token)
+    variable, value = _detecting_anomaly, True
 
 
 def _all_finite(*arrays: np.ndarray) -> bool:
@@ -176,6 +173,10 @@ class Tensor(Node):
             self._check_backward(g, grads)
         return grads
 
+    def zero_grad(self) -> None:
+        """Forget the gradient (set it to None), as PyTorch does."""
+        self.grad = None
+
     def _accumulate(self, g: np.ndarray) -> None:
         if self.parents:
             # An op's output keeps the gradient as it flowed, no copy; it may be a read-only
@@ -236,10 +237,7 @@ class Tensor(Node):
 
     def detach(self) -> Tensor:
         """The same data as a new leaf that does not require grad."""
-        out = Tensor.__new__(Tensor)
-        Tensor.__init__(out, self.data)
-        out.data = self.data
-        return out
+        return Tensor._make(self.data, (), "", None)
 
     def backward(self, grad: ArrayLike | None = None) -> None:
         """Fill `.grad` of every tensor this one depends on with d self / d tensor.
@@ -261,14 +259,14 @@ class Tensor(Node):
             grad = np.ones_like(self.data)
         else:
             try:
-                grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+                grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)  # a copy
             except (TypeError, ValueError):
                 raise TypeError(
                     f"backward: grad must be an array of numbers of shape {self.shape}, got {grad!r}"
                 ) from None
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
-        backward(self, grad)
+        engine.backward(self, grad)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
@@ -364,7 +362,8 @@ class Tensor(Node):
     def __pow__(self, exponent: Any) -> Tensor:
         """x ** p.  d/dx = p * x^(p-1); for a tensor exponent, d/dp = x^p * log(x)."""
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
-            x, p = self.data, exponent
+            # A numpy scalar exponent as a Python number, so it cannot promote float32 to float64.
+            x, p = self.data, exponent.item() if isinstance(exponent, np.generic) else exponent
             try:
                 out = x**p
             except ValueError as error:  # numpy's "Integers to negative integer powers are not allowed."
@@ -379,8 +378,11 @@ class Tensor(Node):
         out = _elementwise("pow", np.power, self, power)
 
         def pow_backward(g: np.ndarray) -> tuple:
-            d_power = g * out * np.log(x) if power.requires_grad else None
-            return g * p * x ** (p - 1), d_power
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # Where p = 0 (x^0 = 1) or x = 0 (0^p = 0 for p > 0) the slope is 0, not 0 * inf.
+                d_x = g * np.where(p == 0, 0.0, p * x ** (p - 1)) if self.requires_grad else None
+                d_power = g * np.where(x == 0, 0.0, out * np.log(x)) if power.requires_grad else None
+            return d_x, d_power
 
         return Tensor._make(out, (self, power), "pow", pow_backward)
 

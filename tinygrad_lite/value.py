@@ -15,24 +15,36 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .engine import Node, _grad_enabled, backward
+from . import engine
+from .engine import Node, _grad_enabled
+
+# Python's math raises where IEEE arithmetic (and numpy) gives inf or nan; these
+# four give numpy's answer instead, so overflow shows up as inf, not as an exception.
 
 
-def _ieee(fn, *args: float) -> float:
-    """fn(*args) on Python floats, but with numpy's IEEE answer where Python raises."""
+def _exp(x: float) -> float:
     try:
-        return fn(*args)
-    except (OverflowError, ValueError, ZeroDivisionError):
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _pow(x: float, p: float) -> float:
+    try:
+        return math.pow(x, p)
+    except (OverflowError, ValueError):  # too big, 0 to a negative power, or a root of a negative
         with np.errstate(all="ignore"):
-            return float(_NUMPY_TWIN[fn](*map(np.float64, args)))
+            return float(np.power(np.float64(x), p))
 
 
-_NUMPY_TWIN = {
-    math.exp: np.exp,
-    math.log: np.log,
-    math.pow: np.power,
-    float.__truediv__: np.divide,
-}
+def _reciprocal(x: float) -> float:
+    return 1.0 / x if x != 0 else math.copysign(math.inf, x)
 
 
 def _operand(other: object) -> Value | None:
@@ -87,6 +99,11 @@ class Value(Node):
     def _vjp(self, g: float) -> list[float]:
         return [local * g for local in self.local_grads]
 
+    def zero_grad(self) -> None:
+        """Set the gradient back to 0.0 and mark it not computed, before the next backward pass."""
+        self.grad = 0.0
+        self.has_grad = False
+
     def _accumulate(self, g: float) -> None:
         self.grad += g
         self.has_grad = True
@@ -96,7 +113,7 @@ class Value(Node):
 
         Gradients accumulate across calls; set them to 0 (`zero_grad()`) between steps.
         """
-        backward(self, 1.0)
+        engine.backward(self, 1.0)
 
     # ---- binary ops --------------------------------------------------------
 
@@ -123,8 +140,8 @@ class Value(Node):
                 f"Value ** exponent: the exponent must be an int or float, got {type(exponent).__name__}"
             )
         p, x = float(exponent), self.data
-        out = _ieee(math.pow, x, p)
-        return Value._result(out, (self,), f"**{exponent}", (p * _ieee(math.pow, x, p - 1),))
+        local = 0.0 if p == 0 else p * _pow(x, p - 1)  # x^0 = 1 has slope 0, also at x = 0
+        return Value._result(_pow(x, p), (self,), f"**{exponent}", (local,))
 
     # Composites, built from the ops above as in micrograd.
     def __neg__(self) -> Value:  # -a = a * -1
@@ -158,13 +175,13 @@ class Value(Node):
 
     def exp(self) -> Value:
         """e^x.  d/dx e^x = e^x, reusing the output."""
-        out = _ieee(math.exp, self.data)
+        out = _exp(self.data)
         return Value._result(out, (self,), "exp", (out,))
 
     def log(self) -> Value:
         """Natural log (nan below 0, -inf at 0).  d/dx log(x) = 1 / x."""
         x = self.data
-        return Value._result(_ieee(math.log, x), (self,), "log", (_ieee(float.__truediv__, 1.0, x),))
+        return Value._result(_log(x), (self,), "log", (_reciprocal(x),))
 
     def tanh(self) -> Value:
         """tanh(x).  d/dx tanh(x) = 1 - tanh(x)^2, reusing the output."""
@@ -182,7 +199,7 @@ class Value(Node):
         if x >= 0:
             out = 1.0 / (1.0 + math.exp(-x))
         else:  # the same value, written so that e^-x cannot overflow
-            e = _ieee(math.exp, x)
+            e = _exp(x)
             out = e / (1.0 + e)
         return Value._result(out, (self,), "sigmoid", (out * (1.0 - out),))
 
@@ -216,7 +233,7 @@ def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     data = [v.data for v in xs]
     biggest = max(data)
     log_sum_exp = biggest + math.log(sum(math.exp(x - biggest) for x in data))
-    softmax = [_ieee(math.exp, x - log_sum_exp) for x in data]
+    softmax = [_exp(x - log_sum_exp) for x in data]
     parents = tuple(xs)
     return [
         Value._result(
