@@ -259,7 +259,10 @@ def bench_config(title: str, p: dict, repeats: int, shift: tuple[int, int] | Non
     print(timing_table(contenders, refs))
     if shift in BEFORE:
         floor, torch_before = BEFORE[shift]
-        print(f"\nBefore issue 8 on this machine class: floor {floor} µs, PyTorch eager {torch_before} µs.")
+        print(
+            f"\nMeasured earlier on this machine class (the targets' baseline): "
+            f"floor {floor} µs, PyTorch eager {torch_before} µs."
+        )
     return {c.name: c for c in contenders}
 
 
