@@ -121,7 +121,9 @@ class Tensor(Node):
     nested list or a numpy array). Float data from Python becomes float32, as in
     PyTorch; a numpy array keeps its dtype (float64 stays float64); integers stay
     integers and cannot require grad. After `backward()`, `.grad` holds
-    d out / d self, an array of the same shape and dtype.
+    d out / d self, an array of the same shape and dtype. A leaf's `.grad` is its
+    own array; an op's output keeps the gradient as it flowed (possibly a
+    read-only view shared with other nodes), so copy it before changing it.
     """
 
     __slots__ = ("requires_grad", "backward_fn", "op_args", "label")
