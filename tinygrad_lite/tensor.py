@@ -340,7 +340,7 @@ class Tensor(Node):
             # A constant leaf, made without Tensor()'s checks: this runs for every `x * 0.5`.
             dtype = self.dtype if self.dtype.kind == "f" else None
             return Tensor._make(np.asarray(other, dtype), (), "", None)
-        if isinstance(other, (np.ndarray, list, tuple, np.generic, bool)):
+        if isinstance(other, (np.ndarray, list, tuple, np.generic)):
             return Tensor(other)
         return None
 
