@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tinygrad_lite import Tensor, Value, is_grad_enabled, no_grad
 from tinygrad_lite.engine import iter_graph, topological_order
-from tinygrad_lite.value import log_softmax
+from tinygrad_lite.functional import log_softmax
 
 
 def leaf(kind: str, x: float) -> Value | Tensor:

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from tests.conftest import arrays
 from tinygrad_lite import Tensor, Value, gradcheck
 from tinygrad_lite.engine import iter_graph, topological_order
-from tinygrad_lite.value import log_softmax as value_log_softmax
+from tinygrad_lite.functional import log_softmax as value_log_softmax
 
 LEAF_SHAPES = [(), (1,), (3,), (1, 3), (2, 1), (2, 3)]  # all broadcast to (2, 3)
 CONSTANTS = [2.0, -0.5, 1.5, 3.0, -1.25]

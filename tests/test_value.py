@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_lite import Value, gradcheck
-from tinygrad_lite.value import log_softmax
+from tinygrad_lite.functional import log_softmax
 
 from .conftest import away_from_zero, positives, reals
 

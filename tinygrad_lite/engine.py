@@ -1,14 +1,16 @@
-"""The autodiff core: graph nodes, their topological order, the backward pass, no_grad.
+"""The autodiff core: graph nodes, the one door ops come in by, the backward pass, and its modes.
 
-Both `Value` (one Python float) and `Tensor` (one numpy array) are `Node`s. A node
-remembers the op that made it and that op's inputs, its `parents`. `backward()`
-visits the graph from the output back to the leaves, each node after every node
-that uses it, and applies the chain rule at each one:
+Both `Value` (one Python float) and `Tensor` (one numpy array) are `Node`s. Every
+op, built in or your own, makes its result with `op(name, data, inputs, backward)`:
+the result remembers the op's `inputs` (its `parents`) and `backward`, which
+turns g = d out / d result into one gradient per input. `backward()` visits the
+graph from the output back to the leaves, each node after every node that uses
+it, and applies the chain rule at each one:
 
     d out / d parent  +=  (d out / d node) * (d node / d parent)
 
-The first factor is the gradient that reached `node`; the product is the
-vector-Jacobian product the node's op computes in `node._vjp(g)`.
+The first factor is the gradient that reached `node`; the product is what the
+op's `backward` returns for that parent.
 """
 
 from __future__ import annotations
@@ -18,9 +20,174 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
+
+Backward = Callable[[Any], tuple]
+
+
+class Node:
+    """A vertex of the graph: `data`, its gradient `grad`, and the op that made it.
+
+    `parents` are the op's inputs (empty for a leaf), `op` its name and
+    `backward_fn(g)` its chain-rule step: one gradient per parent (None where
+    none flows). After `backward()`, every node in the graph owns its `grad`,
+    d out / d node, summed over backward passes until `zero_grad()`.
+    Subclasses say how they hold data and gradients:
+
+    - `_new(data, requires_grad)`: a leaf holding `data` (an op's result, before `op()` records it);
+    - `_vjp(g)`: `backward_fn(g)`, each gradient fitted to its parent's shape;
+    - `_accumulate(g)`: add g into `grad`, as a gradient this node owns;
+    - `zero_grad()`: forget the gradient, before the next backward pass.
+    """
+
+    __slots__ = ("data", "grad", "parents", "op", "backward_fn", "label", "__weakref__")
+    requires_grad: bool
+
+    @staticmethod
+    def _new(data: Any, requires_grad: bool) -> Node:
+        raise NotImplementedError
+
+    def _vjp(self, g: Any) -> list:
+        raise NotImplementedError
+
+    def _accumulate(self, g: Any) -> None:
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        """Forget the gradient before the next backward pass (each subclass says how)."""
+        raise NotImplementedError
+
+
+def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> Node:
+    """The result of an op: the one door every op, built in or your own, goes through.
+
+    `data` is the op's value (a float for Values, an array for Tensors), `inputs`
+    the nodes it was computed from (all Values or all Tensors) and `backward(g)`
+    returns one gradient per input, given g = d out / d result. The result joins
+    the graph when grad is on and an input requires grad; otherwise it is a
+    leaf. Keep arrays in `backward`'s closure, never the result itself, so the
+    graph holds no reference cycle.
+    """
+    kind = type(inputs[0])
+    needed = 0
+    for x in inputs:
+        if type(x) is not kind:
+            _check_same_kind(name, inputs)
+        if x.requires_grad:
+            needed += 1
+    requires_grad = needed > 0 and _grad_enabled.get()
+    out = kind._new(data, requires_grad)
+    if requires_grad:
+        if needed < len(inputs):  # the graph is what was recorded now: no gradient for the others, ever
+            backward = _only_for(tuple(x.requires_grad for x in inputs), backward)
+        out.parents, out.op, out.backward_fn = inputs, name, backward
+    if _detecting_anomaly.get():
+        _check_forward(name, out, inputs)
+    return out
+
+
+def _only_for(needs_grad: tuple[bool, ...], backward: Backward) -> Backward:
+    """`backward`, giving None for the inputs that did not require grad when the op ran."""
+
+    def masked(g: Any) -> tuple:
+        return tuple(grad if need else None for grad, need in zip(backward(g), needs_grad))
+
+    return masked
+
+
+def _check_same_kind(name: str, inputs: tuple) -> None:
+    bases = {next((c for c in type(x).__mro__ if Node in c.__bases__), None) for x in inputs}
+    if len(bases) != 1 or None in bases:
+        kinds = ", ".join(type(x).__name__ for x in inputs)
+        raise TypeError(f"{name}: inputs must be all Values or all Tensors, got {kinds}")
+
+
+# ---- the graph, in order -----------------------------------------------------------------
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node `root` depends on (through nodes that require grad), parents first.
+
+    Depth-first search with an explicit stack instead of recursion, so a chain of
+    any length fits: each entry is (node, parents_done). A node is appended only
+    when it is popped the second time, after all of its parents.
+    """
+    order: list[Node] = []
+    visited: set[Node] = set()
+    stack = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in node.parents:
+            if parent.requires_grad and parent not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def iter_graph(root: Node) -> Iterator[Node]:
+    """Every node reachable from `root` (constants included), root first, breadth first."""
+    seen = {root}
+    frontier = [root]
+    while frontier:
+        next_frontier = []
+        for node in frontier:
+            yield node
+            for parent in node.parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    next_frontier.append(parent)
+        frontier = next_frontier
+
+
+# ---- the backward pass -------------------------------------------------------------------
+
+
+def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | None = None) -> None:
+    """Back-propagate `grad` = d out / d root into `.grad` of every node `root` depends on.
+
+    Gradients accumulate: each call adds to `.grad` (as in PyTorch and
+    micrograd), so clear them (`zero_grad()`) between training steps. What flows
+    in this pass is kept apart in `flowing`, so calling `backward()` twice on one
+    graph adds exactly twice the gradient, intermediate nodes included.
+
+    `on_step`, for watching the pass (`viz.replay`), is called after each node's
+    chain-rule step as `on_step(node, g, contributions)`: g is the node's whole
+    gradient, contributions hold one per parent (None where none flows).
+    """
+    flowing = {root: grad}
+    for node in reversed(topological_order(root)):
+        g = flowing.pop(node, None)
+        if g is None:  # every path to it was cut (an input whose requires_grad changed after the forward)
+            continue
+        node._accumulate(g)
+        if not node.parents:
+            continue
+        contributions = node._vjp(g)
+        if _detecting_anomaly.get():
+            _check_backward(node, g, contributions)
+        for parent, contribution in zip(node.parents, contributions):
+            if contribution is None:
+                continue
+            if parent in flowing:
+                flowing[parent] = flowing[parent] + contribution
+            else:
+                flowing[parent] = contribution
+        if on_step is not None:
+            on_step(node, g, contributions)
+
+
+# ---- modes: no_grad and detect_anomaly ------------------------------------------------------
+
 # Per thread (and per asyncio task): a `no_grad` block in one thread does not
 # switch off graph building in another.
 _grad_enabled = contextvars.ContextVar("tinygrad_lite_grad_enabled", default=True)
+_detecting_anomaly = contextvars.ContextVar("tinygrad_lite_detect_anomaly", default=False)
 
 
 def is_grad_enabled() -> bool:
@@ -66,99 +233,43 @@ class no_grad(Switch):
     variable, value = _grad_enabled, False
 
 
-class Node:
-    """A vertex of the graph: a value, its gradient, and the op that made it.
+class AnomalyError(FloatingPointError):
+    """Raised inside `detect_anomaly()` by the first op that turns finite numbers into nan/inf."""
 
-    `parents` are the op's inputs (empty for a leaf) and `op` is the op's name,
-    for pictures. Subclasses say how gradients flow through them:
 
-    - `_vjp(g)`: given g = d out / d self, one gradient per parent
-      (`None` for a parent that does not require grad);
-    - `_accumulate(g)`: add g into `self.grad`;
-    - `zero_grad()`: forget the gradient, before the next backward pass.
+class detect_anomaly(Switch):
+    """Stop at the first op whose forward or backward makes a nan/inf (a context manager or decorator).
+
+    Outside it nan and inf simply propagate (IEEE, as in numpy). Inside it every
+    op of both engines checks its result, which costs time, so use it to find a
+    bug, not to train. Only ops are checked: data you create is yours.
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "__weakref__")
-    requires_grad = True
-
-    def _vjp(self, g: Any) -> tuple:
-        raise NotImplementedError
-
-    def _accumulate(self, g: Any) -> None:
-        raise NotImplementedError
-
-    def zero_grad(self) -> None:
-        """Forget the gradient before the next backward pass (each subclass says how)."""
-        raise NotImplementedError
+    variable, value = _detecting_anomaly, True
 
 
-def topological_order(root: Node) -> list[Node]:
-    """Every node `root` depends on (through nodes that require grad), parents first.
-
-    Depth-first search with an explicit stack instead of recursion, so a chain of
-    any length fits: each entry is (node, parents_done). A node is appended only
-    when it is popped the second time, after all of its parents.
-    """
-    order: list[Node] = []
-    visited: set[Node] = set()
-    stack = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for parent in node.parents:
-            if parent.requires_grad and parent not in visited:
-                stack.append((parent, False))
-    return order
+def _finite(x: Any) -> bool:
+    return bool(np.isfinite(x).all())
 
 
-def iter_graph(root: Node) -> Iterator[Node]:
-    """Every node reachable from `root` (constants included), root first, breadth first."""
-    seen = {root}
-    frontier = [root]
-    while frontier:
-        next_frontier = []
-        for node in frontier:
-            yield node
-            for parent in node.parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    next_frontier.append(parent)
-        frontier = next_frontier
+def _shapes(nodes: tuple) -> str:
+    return ", ".join(str(np.shape(x.data)) for x in nodes)
 
 
-def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | None = None) -> None:
-    """Back-propagate `grad` = d out / d root into `.grad` of every node `root` depends on.
+def _check_forward(name: str, out: Node, inputs: tuple) -> None:
+    if not _finite(out.data) and all(_finite(x.data) for x in inputs):
+        raise AnomalyError(
+            f"detect_anomaly: the forward of '{name}' made nan/inf from finite inputs "
+            f"(input shapes {_shapes(inputs)}; output shape {np.shape(out.data)})"
+        )
 
-    Gradients accumulate: each call adds to `.grad` (as in PyTorch and
-    micrograd), so clear them (`zero_grad()`) between training steps. What flows
-    in this pass is kept apart in `flowing`, so calling `backward()` twice on one
-    graph adds exactly twice the gradient, intermediate nodes included.
 
-    `on_step`, for watching the pass (`replay.py`), is called after each node's
-    chain-rule step as `on_step(node, g, contributions)`: g is the node's whole
-    gradient, contributions hold one per parent (None where none flows).
-    """
-    flowing = {root: grad}
-    for node in reversed(topological_order(root)):
-        g = flowing.pop(node, None)
-        if g is None:  # every path to it was cut (an input whose requires_grad changed after the forward)
-            continue
-        node._accumulate(g)
-        if not node.parents:
-            continue
-        contributions = node._vjp(g)
-        for parent, contribution in zip(node.parents, contributions):
-            if contribution is None:
-                continue
-            if parent in flowing:
-                flowing[parent] = flowing[parent] + contribution
-            else:
-                flowing[parent] = contribution
-        if on_step is not None:
-            on_step(node, g, contributions)
+def _check_backward(node: Node, g: Any, contributions: list) -> None:
+    if not _finite(g):
+        return
+    for i, contribution in enumerate(contributions):
+        if contribution is not None and not _finite(contribution):
+            raise AnomalyError(
+                f"detect_anomaly: the backward of '{node.op}' made nan/inf in the gradient of input {i} "
+                f"(shape {np.shape(node.parents[i].data)}) from a finite gradient of shape {np.shape(g)}"
+            )

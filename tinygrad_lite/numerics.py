@@ -1,0 +1,88 @@
+"""Stable formulas, written once and shared by Value, Tensor, the losses and the pictures.
+
+Each one follows IEEE arithmetic as numpy does (inf and nan, never an exception)
+and is written so that it neither overflows nor cancels where the true value is
+finite. The scalar helpers give Python floats numpy's answers where `math` raises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# ---- Python floats with numpy's answers -----------------------------------------------
+
+
+def exp(x: float) -> float:
+    """e^x, inf on overflow (math.exp raises)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def log(x: float) -> float:
+    """Natural log: -inf at 0, nan below 0 (math.log raises)."""
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def power(x: float, p: float) -> float:
+    """x^p: inf when too big, inf for 0 to a negative power, nan for a root of a negative."""
+    try:
+        return math.pow(x, p)
+    except (OverflowError, ValueError):
+        with np.errstate(all="ignore"):
+            return float(np.power(np.float64(x), p))
+
+
+def divide(a: float, b: float) -> float:
+    """a / b: +-inf for a nonzero a over 0, nan for 0 / 0 (Python raises)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+# ---- arrays (a float works too) ----------------------------------------------------------
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    """1 / (1 + e^-x), exact in both tails.
+
+    With e = e^-|x| (at most 1, so it cannot overflow): sigmoid(x) = 1 / (1 + e)
+    for x >= 0 and e / (1 + e) for x < 0, the same value written so that neither
+    tail rounds to 0 or 1 before it must.
+    """
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+def logsumexp(x: np.ndarray, axis: int | tuple[int, ...] = -1) -> np.ndarray:
+    """log(sum(e^x)) along `axis`, keeping the axis, with the max taken out first.
+
+    log sum e^x = m + log sum e^(x - m) for any finite m; the max keeps every
+    e^(x - m) at most 1. Where the max is infinite the shift is 0, so all -inf
+    gives -inf and any +inf gives +inf, as in PyTorch.
+    """
+    biggest = x.max(axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(biggest), biggest, 0)
+    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf row
+        return shift + np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(softmax(x)) = (x - m) - log sum e^(x - m) along `axis`, m the max.
+
+    Subtracting m first keeps the result exact for large logits (x - m is exact
+    where x - logsumexp(x) would round m + log sum away), and finite for +-1e4.
+    """
+    biggest = x.max(axis=axis, keepdims=True)
+    shifted = x - np.where(np.isfinite(biggest), biggest, 0)
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
