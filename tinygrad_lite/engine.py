@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -83,6 +84,8 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
         out.parents, out.op, out.backward_fn = inputs, name, backward
     if _detecting_anomaly.get():
         _check_forward(name, out, inputs)
+        if requires_grad:
+            out.backward_fn = _checking_inputs(name, inputs, out.backward_fn)
     return out
 
 
@@ -165,9 +168,11 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
         g = flowing.pop(node, None)
         if g is None:  # every path to it was cut (an input whose requires_grad changed after the forward)
             continue
-        node._accumulate(g)
-        if not node.parents:
+        if not node.parents:  # a leaf (a parameter) may be shared by graphs in other threads
+            with _leaf_lock:
+                node._accumulate(g)
             continue
+        node._accumulate(g)
         contributions = node._vjp(g)
         if _detecting_anomaly.get():
             _check_backward(node, g, contributions)
@@ -180,6 +185,10 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
                 flowing[parent] = contribution
         if on_step is not None:
             on_step(node, g, contributions)
+
+
+# `grad += g` reads, adds and writes: two threads adding into one parameter at once could lose a sum.
+_leaf_lock = threading.Lock()
 
 
 # ---- modes: no_grad and detect_anomaly ------------------------------------------------------
@@ -262,6 +271,23 @@ def _check_forward(name: str, out: Node, inputs: tuple) -> None:
             f"detect_anomaly: the forward of '{name}' made nan/inf from finite inputs "
             f"(input shapes {_shapes(inputs)}; output shape {np.shape(out.data)})"
         )
+
+
+def _checking_inputs(name: str, inputs: tuple, backward: Backward) -> Backward:
+    """`backward`, refusing to run if an input was changed in place after the forward."""
+    saved = [np.array(x.data, copy=True) for x in inputs]
+
+    def checked(g: Any) -> tuple:
+        for i, (x, before) in enumerate(zip(inputs, saved)):
+            if not np.array_equal(x.data, before, equal_nan=True):
+                raise AnomalyError(
+                    f"detect_anomaly: input {i} of '{name}' (shape {np.shape(x.data)}) was changed in place "
+                    "after the forward, so its backward would use the new values; change data only "
+                    "after backward() (or on a detach()ed copy)"
+                )
+        return backward(g)
+
+    return checked
 
 
 def _check_backward(node: Node, g: Any, contributions: list) -> None:

@@ -1,0 +1,268 @@
+"""The public door for ops: `op()` and `Function`, on Tensors and on Values, used as a learner would.
+
+Each op is defined here, outside the library, with public names only, and must work
+everywhere a built-in op works: backward, gradcheck, no_grad, detect_anomaly, the pictures.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.bad_input import as_params, assert_clear_error
+from tinygrad_lite import (
+    AnomalyError,
+    Function,
+    GradcheckError,
+    Tensor,
+    Value,
+    detect_anomaly,
+    draw_graph,
+    gradcheck,
+    no_grad,
+    op,
+    watch_backward,
+)
+
+# ---- sin and a two-input op, through op() -----------------------------------------------------
+
+
+def sin(x: Tensor | Value) -> Tensor | Value:
+    """sin(x).  d/dx sin(x) = cos(x)."""
+    if isinstance(x, Value):
+        c = math.cos(x.data)
+        return op("sin", math.sin(x.data), (x,), lambda g: (g * c,))
+    c = np.cos(x.data)
+    return op("sin", np.sin(x.data), (x,), lambda g: (g * c,))
+
+
+def scaled_difference(a, b):
+    """a * b - b^2 (broadcasting).  d/da = b, d/db = a - 2b."""
+    a_data, b_data = a.data, b.data
+    return op(
+        "scaled_difference",
+        a_data * b_data - b_data**2,
+        (a, b),
+        lambda g: (g * b_data, g * (a_data - 2 * b_data)),
+    )
+
+
+# ---- the same through Function ------------------------------------------------------------------
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.cos(x)
+
+
+class ScaledDifference(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b - b**2
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g * b, g * (a - 2 * b)
+
+
+class WrongSin(Function):
+    """sin with a backward off by a factor of 2: gradcheck must catch it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * g * np.cos(x)
+
+
+def tensor(shape, seed=0) -> Tensor:
+    return Tensor(np.random.default_rng(seed).uniform(-2, 2, shape), requires_grad=True)
+
+
+UNARY = [sin, Sin.apply]
+BINARY = [scaled_difference, ScaledDifference.apply]
+
+
+@pytest.mark.parametrize("fn", UNARY, ids=["op", "Function"])
+def test_a_unary_op_is_gradient_checked_on_tensors_and_values(fn):
+    assert gradcheck(fn, [tensor((2, 3))])
+    assert gradcheck(fn, [Value(0.7)])
+    y = fn(Value(0.7))
+    assert isinstance(y, Value) and y.data == pytest.approx(math.sin(0.7))
+
+
+@pytest.mark.parametrize("fn", BINARY, ids=["op", "Function"])
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b"), [((2, 3), (2, 3)), ((2, 3), (3,)), ((4, 1), (1, 5)), ((), (3,))]
+)
+def test_a_two_input_op_broadcasts_and_the_engine_sums_back(fn, shape_a, shape_b):
+    a, b = tensor(shape_a, 1), tensor(shape_b, 2)
+    assert gradcheck(fn, [a, b])
+    fn(a, b).sum().backward()
+    assert a.grad.shape == a.shape and b.grad.shape == b.shape
+
+
+@pytest.mark.parametrize("fn", BINARY, ids=["op", "Function"])
+def test_a_two_input_op_on_values(fn):
+    assert gradcheck(fn, [Value(0.5), Value(-1.5)])
+
+
+@pytest.mark.parametrize("fn", UNARY + BINARY[:0], ids=["op", "Function"])
+def test_no_grad_makes_a_leaf(fn):
+    x = tensor(3)
+    with no_grad():
+        y = fn(x)
+    assert not y.requires_grad and y.parents == () and y.backward_fn is None
+    np.testing.assert_allclose(y.data, np.sin(x.data))
+
+
+def my_exp(x):
+    """e^x.  d/dx e^x = e^x."""
+    out = (
+        np.exp(x.data)
+        if isinstance(x, Tensor)
+        else math.exp(min(x.data, 709.0)) * (math.inf if x.data > 709 else 1)
+    )
+    return op("my_exp", out, (x,), lambda g: (g * out,))
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+@pytest.mark.parametrize(("fn", "name"), [(my_exp, "my_exp"), (Exp.apply, "Exp")], ids=["op", "Function"])
+def test_detect_anomaly_names_a_user_op_whose_forward_makes_inf(fn, name):
+    with detect_anomaly(), pytest.raises(AnomalyError, match=f"forward of '{name}'"):
+        fn(Tensor(np.array([1000.0]), requires_grad=True))
+    with detect_anomaly(), pytest.raises(AnomalyError, match=f"forward of '{name}'"):
+        fn(Value(1000.0))
+    assert np.isinf(fn(Tensor(np.array([1000.0]))).data).all()  # outside it, inf is a result
+
+
+def test_detect_anomaly_names_a_user_function_whose_backward_makes_nan():
+    class NanBackward(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * np.nan
+
+    x = tensor(3)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="backward of 'NanBackward'"):
+        NanBackward.apply(x).sum().backward()
+
+
+@pytest.mark.parametrize(("fn", "name"), [(sin, "sin"), (Sin.apply, "Sin")], ids=["op", "Function"])
+def test_draw_graph_shows_the_op_name_on_its_oval(fn, name):
+    y = fn(tensor(3)).sum()
+    assert f"<b>{name}</b>" in draw_graph(y).source
+    v = fn(Value(0.3))
+    assert f"<b>{name}</b>" in draw_graph(v).source
+
+
+def test_watch_backward_replays_a_user_op():
+    a = Value(0.3, label="a")
+    loss = scaled_difference(sin(a), Value(2.0, label="b"))
+    loss.label = "loss"
+    assert len(watch_backward(loss)) == 2
+
+
+def test_gradcheck_catches_a_deliberately_wrong_backward():
+    with pytest.raises(GradcheckError, match="analytic"):
+        gradcheck(WrongSin.apply, [tensor(3)])
+    with pytest.raises(GradcheckError, match="analytic"):
+        gradcheck(WrongSin.apply, [Value(0.4)])
+
+
+def test_non_node_arguments_reach_forward_as_they_are_and_get_no_gradient():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            ctx.factor = factor
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.factor, None
+
+    x = tensor(3)
+    assert gradcheck(lambda x: Scale.apply(x, 3.0), [x])
+
+
+def test_user_ops_leave_no_reference_cycles():
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        x = tensor(3)
+        y = Sin.apply(sin(x)).sum()
+        y.backward()
+        refs = [weakref.ref(y), weakref.ref(y.parents[0])]
+        del y
+        assert all(r() is None for r in refs)
+    finally:
+        gc.enable()
+
+
+class TwoGradients(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class WrongShape(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.ones(7)
+
+
+BAD_INPUT = [
+    ("Function.apply-no-node", lambda: Sin.apply(1.0), TypeError,
+     r"^Sin.apply: needs at least one Tensor or Value"),
+    ("Function.backward-count", lambda: TwoGradients.apply(tensor(3)).sum().backward(), ValueError,
+     r"^TwoGradients.backward: returned 2 gradient\(s\) for 1 input\(s\)"),
+    ("Function.backward-shape", lambda: WrongShape.apply(tensor(3)).sum().backward(), ValueError,
+     r"^WrongShape.backward: the gradient for input 0 has shape \(7,\), expected \(3,\)"),
+    ("op-mixed", lambda: op("mix", 1.0, (Value(1.0), tensor(2)), lambda g: (g, g)), TypeError,
+     r"^mix: inputs must be all Values or all Tensors, got Value, Tensor"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)
