@@ -1,11 +1,15 @@
-"""Tests for nn.py: parameter discovery, state dicts, Linear, MLP, its scalar twin, and the losses."""
+"""Tests for nn.py: parameter discovery, state dicts, Linear, MLP (also with copies), its scalar twin,
+the losses it re-exports, and clear errors for bad input."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tinygrad_lite import Tensor, Value, gradcheck, nn
+from tests.bad_input import as_params, assert_clear_error
+from tinygrad_lite import Tensor, Value, gradcheck, load, nn, optim, save
 
 # ---- Module: parameters found by attribute ------------------------------------------
 
@@ -275,6 +279,105 @@ def test_mlp_same_rng_same_weights():
     assert not np.array_equal(a.layers[0].weight.data, a.layers[1].weight.data.T)
 
 
+# ---- copies: K networks stacked on a leading axis ---------------------------------------
+
+
+def test_linear_with_copies_has_a_leading_axis():
+    layer = nn.Linear(4, 3, rng=0, copies=5)
+    assert layer.weight.shape == (5, 3, 4) and layer.bias.shape == (5, 1, 3)
+    assert repr(layer) == "Linear(in_features=4, out_features=3, bias=True, copies=5)"
+    shared = Tensor(np.ones((2, 4), np.float32))  # one batch for every copy
+    assert layer(shared).shape == (5, 2, 3)
+    own = Tensor(np.ones((5, 2, 4), np.float32))  # a batch per copy
+    assert layer(own).shape == (5, 2, 3)
+
+
+def seed_mlps(k: int, **kwargs) -> list[nn.MLP]:
+    return [nn.MLP(5, [3, 2], 4, rng=seed, dtype=np.float64, **kwargs) for seed in range(k)]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_stacked_copies_compute_exactly_what_each_network_computes_alone(bias):
+    alone = seed_mlps(3, bias=bias, activation="relu")
+    stacked = nn.MLP.stack(alone)
+    assert stacked.copies == 3 and "copies=3" in repr(stacked)
+    x = np.random.default_rng(9).normal(size=(6, 5))
+    targets = np.array([0, 3, 1, 2, 2, 0])
+    out = stacked(Tensor(x))
+    assert out.shape == (3, 6, 4)
+    nn.cross_entropy(out, np.broadcast_to(targets, (3, 6)), reduction="none").mean(axis=1).sum().backward()
+    for k, mlp in enumerate(alone):
+        single = mlp(Tensor(x))
+        assert out.data[k].tobytes() == single.data.tobytes()
+        nn.cross_entropy(single, targets).backward()
+        for p, q in zip(stacked.parameters(), mlp.parameters()):
+            np.testing.assert_allclose(p.grad[k].reshape(q.shape), q.grad, rtol=1e-13, atol=1e-16)
+
+
+def test_copy_takes_one_network_out_and_stack_puts_it_back():
+    alone = seed_mlps(3, bias=True)
+    stacked = nn.MLP.stack(alone)
+    for k, mlp in enumerate(alone):
+        taken = stacked.copy(k)
+        assert taken.copies is None and repr(taken) == repr(mlp)
+        for name, array in mlp.state_dict().items():
+            assert taken.state_dict()[name].tobytes() == array.tobytes(), name
+    taken = stacked.copy(1)
+    taken.layers[0].weight.data[...] = 0.0  # its own arrays
+    assert stacked.layers[0].weight.data[1].any()
+    again = nn.MLP.stack([stacked.copy(k) for k in range(3)])
+    for name, array in stacked.state_dict().items():
+        assert again.state_dict()[name].tobytes() == array.tobytes()
+
+
+def test_an_mlp_with_copies_trains_with_one_optimizer():
+    stacked = nn.MLP(3, 4, 2, bias=True, rng=0, copies=2, dtype=np.float64)
+    opt = optim.Adam(stacked.parameters(), lr=0.05)
+    x, y = Tensor(np.eye(3)[:2]), np.array([[1, 0], [1, 0]])
+    losses = []
+    for _ in range(50):
+        loss = nn.cross_entropy(stacked(x), y, reduction="none").mean(axis=1)
+        losses.append(loss.data.copy())
+        opt.zero_grad()
+        loss.sum().backward()
+        opt.step()
+    assert (losses[-1] < losses[0] / 10).all()
+
+
+# ---- a module that holds its owner, or itself ---------------------------------------------
+
+
+class Child(nn.Module):
+    def __init__(self) -> None:
+        self.layer = nn.Linear(2, 2, rng=0)
+
+
+class Parent(nn.Module):
+    def __init__(self) -> None:
+        self.child = Child()
+        self.child.owner = self  # a cycle
+        self.me = self
+        self.head = nn.Linear(2, 1, rng=1)
+
+
+def test_each_module_is_visited_once():
+    parent = Parent()
+    names = [name for name, _ in parent.named_parameters()]
+    assert names == ["child.layer.weight", "child.layer.bias", "head.weight", "head.bias"]
+    assert list(parent.state_dict()) == names
+    assert [name for name, _ in parent.child.named_parameters()] == [
+        "layer.weight",
+        "layer.bias",
+        "owner.head.weight",
+        "owner.head.bias",
+    ]
+    parent.load_state_dict(parent.state_dict())
+    parent.head(parent.child.layer(Tensor(np.ones((1, 2), np.float32)))).sum().backward()
+    parent.zero_grad()
+    assert all(p.grad is None for p in parent.parameters())
+    assert "(owner): Parent(...)" in repr(parent) and "(me): Parent(...)" in repr(parent)
+
+
 # ---- ValueMLP, the scalar twin ---------------------------------------------------------
 
 
@@ -310,21 +413,24 @@ def test_value_mlp_from_a_float32_mlp_keeps_its_numbers():
 
 
 def test_value_modules_load_their_own_state_dict():
+    # The same Module.load_state_dict as for Tensors: a list of Values is one float64 entry.
     layer = nn.ValueLinear(3, 2, rng=0)
     state = nn.ValueLinear(3, 2, rng=1).state_dict()
+    assert {name: (a.shape, a.dtype) for name, a in state.items()} == {
+        "weight": ((2, 3), np.float64),
+        "bias": ((2,), np.float64),
+    }
     layer.load_state_dict(state)
     for name, array in layer.state_dict().items():
         np.testing.assert_array_equal(array, state[name])
     twin = nn.ValueMLP(3, 2, 3, rng=0)
-    with pytest.raises(
-        ValueError, match=r"ValueMLP expects 'layers.1.weight' of shape \[3, 2\], got nothing"
-    ):
+    with pytest.raises(ValueError, match=r"names do not match ValueMLP: missing \['layers.1.weight'\]"):
         twin.load_state_dict({"layers.0.weight": np.zeros((2, 3))})
     with pytest.raises(
-        ValueError, match=r"ValueMLP expects 'layers.0.weight' of shape \[2, 3\], got \[3, 2\]"
+        ValueError, match=r"'layers.0.weight' is float64\[3, 2\], the model expects float64\[2, 3\]"
     ):
         twin.load_state_dict({"layers.0.weight": np.zeros((3, 2)), "layers.1.weight": np.zeros((3, 2))})
-    with pytest.raises(ValueError, match=r"unexpected names for ValueMLP: \['layers.0.bias'\]"):
+    with pytest.raises(ValueError, match=r"missing none, unexpected \['layers.0.bias'\]"):
         twin.load_state_dict({**twin.state_dict(), "layers.0.bias": np.zeros(2)})
 
 
@@ -413,7 +519,7 @@ def test_loss_errors():
         nn.cross_entropy(logits, np.array([True, False]))
     with pytest.raises(ValueError, match=r"targets of shape \(3,\) do not match input of shape \(2, 3\)"):
         nn.cross_entropy(logits, np.array([0, 1, 2]))
-    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"):
         nn.cross_entropy(logits, np.array([0, 1]), reduction="avg")
     with pytest.raises(TypeError, match="expects a Tensor"):
         nn.cross_entropy(np.zeros((2, 3)), np.array([0, 1]))
@@ -466,3 +572,159 @@ def test_losses_refuse_integer_scores():
     for loss in (nn.cross_entropy, nn.nll_loss):
         with pytest.raises(TypeError, match="floating-point scores, got dtype int64"):
             loss(Tensor([[1, 2, 3]]), [0])
+
+
+# ---- bad input: a clear error ------------------------------------------------------------
+
+
+def mlp() -> nn.MLP:
+    return nn.MLP(3, 2, 3, rng=0)
+
+
+# fmt: off
+BAD_INPUT = [
+    ("Linear-zero", lambda: nn.Linear(0, 2),
+     ValueError, r"^Linear: in_features must be a positive int, got 0"),
+    ("Linear-negative", lambda: nn.Linear(2, -1),
+     ValueError, r"^Linear: out_features must be a positive int, got -1"),
+    ("Linear-float", lambda: nn.Linear(2.5, 2),
+     ValueError, r"^Linear: in_features must be a positive int, got 2.5"),
+    ("Linear-str", lambda: nn.Linear("2", 2),
+     ValueError, r"^Linear: in_features must be a positive int, got '2'"),
+    ("Linear-rng", lambda: nn.Linear(2, 2, rng="x"), TypeError, r"^Linear: rng must be a numpy Generator"),
+    ("Linear-int-dtype", lambda: nn.Linear(2, 2, dtype=np.int32), TypeError,
+     r"^Linear: dtype must be a floating-point dtype such as np.float32, got int32"),
+    ("Linear-bad-dtype", lambda: nn.Linear(2, 2, dtype="foo"),
+     TypeError, r"^Linear: dtype must be a numpy dtype"),
+    ("Linear-input-shape", lambda: nn.Linear(3, 2)(Tensor(np.ones((4, 2)))), ValueError,
+     r"^Linear: expected an input whose last dimension is 3 \(in_features\), got shape \(4, 2\)"),
+    ("Linear-input-0d", lambda: nn.Linear(3, 2)(Tensor(1.0)), ValueError,
+     r"^Linear: expected an input whose last dimension is 3 .*got shape \(\)"),
+    ("Linear-input-list", lambda: nn.Linear(3, 2)([1.0, 2.0, 3.0]), TypeError,
+     r"^Linear: expects a Tensor input, got list"),
+    ("Linear-copies", lambda: nn.Linear(3, 2, copies=0),
+     ValueError, r"^Linear: copies must be a positive int, got 0"),
+    ("Linear-copies-input", lambda: nn.Linear(3, 2, copies=4)(Tensor(np.ones((3, 5, 3)))), ValueError,
+     r"^linear: an input of shape \(3, 5, 3\) does not fit weight of shape \(4, 2, 3\)"),
+    ("MLP-n_in", lambda: nn.MLP(0, 2, 3), ValueError, r"^MLP: n_in must be a positive int, got 0"),
+    ("MLP-hidden", lambda: nn.MLP(3, [2, 0], 3),
+     ValueError, r"^MLP: hidden\[1\] must be a positive int, got 0"),
+    ("MLP-hidden-negative", lambda: nn.MLP(3, -2, 3),
+     ValueError, r"^MLP: hidden\[0\] must be a positive int"),
+    ("MLP-hidden-None", lambda: nn.MLP(3, None, 3), TypeError,
+     r"^MLP: hidden must be an int or a list of ints, got None"),
+    ("MLP-n_out", lambda: nn.MLP(3, 2, 0), ValueError, r"^MLP: n_out must be a positive int, got 0"),
+    ("MLP-activation", lambda: nn.MLP(3, 2, 3, activation="gelu"), ValueError,
+     r"^MLP: activation must be one of \('tanh', 'relu', 'sigmoid', 'linear'\), got 'gelu'"),
+    ("MLP-rng", lambda: nn.MLP(3, 2, 3, rng=1.5), TypeError, r"^MLP: rng must be a numpy Generator"),
+    ("MLP-dtype", lambda: nn.MLP(3, 2, 3, dtype=np.int64),
+     TypeError, r"^MLP: dtype must be a floating-point dtype"),
+    ("MLP-input", lambda: mlp()(Tensor(np.ones((2, 4)))), ValueError,
+     r"^Linear: expected an input whose last dimension is 3 \(in_features\), got shape \(2, 4\)"),
+    ("MLP-copies", lambda: nn.MLP(3, 2, 3, copies=1.5),
+     ValueError, r"^MLP: copies must be a positive int, got 1.5"),
+    ("MLP.copy-range", lambda: nn.MLP(3, 2, 3, copies=2).copy(2), ValueError,
+     r"^MLP.copy: k must be an int in \[0, 2\), got 2"),
+    ("MLP.copy-plain", lambda: mlp().copy(0), ValueError,
+     r"^MLP.copy: this MLP has no copies axis; it is already one network"),
+    ("MLP.stack-empty", lambda: nn.MLP.stack([]), TypeError,
+     r"^MLP.stack: expects a non-empty list of MLPs, got \[\]"),
+    ("MLP.stack-Linear", lambda: nn.MLP.stack([nn.Linear(3, 3)]), TypeError,
+     r"^MLP.stack: expects a non-empty list of MLPs, got \[Linear"),
+    ("MLP.stack-shapes", lambda: nn.MLP.stack([mlp(), nn.MLP(3, 4, 3)]), ValueError,
+     r"^MLP.stack: every MLP must have the same layers, shapes and dtype"),
+    ("MLP.stack-dtypes", lambda: nn.MLP.stack([mlp(), nn.MLP(3, 2, 3, dtype=np.float64)]), ValueError,
+     r"^MLP.stack: every MLP must have the same layers, shapes and dtype"),
+    ("MLP.stack-copies", lambda: nn.MLP.stack([nn.MLP(3, 2, 3, copies=2)]), ValueError,
+     r"^MLP.stack: expects MLPs without copies; take them out with copy\(k\) first"),
+    ("ValueMLP-hidden", lambda: nn.ValueMLP(3, 0, 3),
+     ValueError, r"^ValueMLP: hidden\[0\] must be a positive int"),
+    ("ValueMLP-input", lambda: nn.ValueMLP(3, 2, 3)([1.0]),
+     ValueError, r"^ValueLinear: expected 3 inputs, got 1"),
+    ("ValueMLP-None", lambda: nn.ValueMLP(3, 2, 3)(None), TypeError,
+     r"^ValueLinear: expects a list of 3 Values or numbers, got NoneType"),
+    ("ValueMLP-from_mlp", lambda: nn.ValueMLP.from_mlp("x"),
+     TypeError, r"^ValueMLP.from_mlp: expects an MLP, got str"),
+    ("ValueMLP-from_mlp-copies", lambda: nn.ValueMLP.from_mlp(nn.MLP(3, 2, 3, copies=2)), ValueError,
+     r"^ValueMLP.from_mlp: expects an MLP without copies; take one out with mlp.copy\(k\)"),
+    ("load_state_dict-None", lambda: mlp().load_state_dict(None), TypeError,
+     r"^load_state_dict: expects a dict of name -> array, got NoneType"),
+    ("load_state_dict-strings", lambda: mlp().load_state_dict({k: "abc" for k in mlp().state_dict()}),
+     ValueError,
+     r"^load_state_dict: 'layers.0.weight' is <U3\[\], the model expects float32\[2, 3\]"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)
+
+
+# ---- a checkpoint loaded into a model it does not fit -----------------------------------------------
+
+
+def checkpoint(tmp_path: Path, model: nn.Module, extra: dict | None = None) -> Path:
+    path = tmp_path / "model.npz"
+    save({**model.state_dict(), **(extra or {})}, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "saved, loaded_into, pattern",
+    [
+        pytest.param(
+            lambda: nn.MLP(5, 2, 5),
+            lambda: nn.MLP(5, 3, 5),
+            r"^load_state_dict: 'layers.0.weight' is float32\[2, 5\], the model expects float32\[3, 5\]",
+            id="other-hidden-size",
+        ),
+        pytest.param(
+            lambda: nn.MLP(5, 2, 5),
+            lambda: nn.MLP(5, 2, 5, bias=True),
+            r"^load_state_dict: the names do not match MLP: missing \['layers.0.bias', 'layers.1.bias'\], "
+            r"unexpected none",
+            id="missing-parameters",
+        ),
+        pytest.param(
+            lambda: nn.MLP(5, [2, 2], 5),
+            lambda: nn.MLP(5, 2, 5),
+            r"^load_state_dict: the names do not match MLP: missing none, unexpected \['layers.2.weight'\]",
+            id="extra-parameters",
+        ),
+        pytest.param(
+            lambda: nn.MLP(5, 2, 5, dtype=np.float64),
+            lambda: nn.MLP(5, 2, 5),
+            r"^load_state_dict: 'layers.0.weight' is float64\[2, 5\], the model expects float32\[2, 5\]",
+            id="other-dtype",
+        ),
+        pytest.param(
+            lambda: nn.MLP(5, 2, 5),
+            lambda: nn.ValueMLP(5, 3, 5),
+            r"^load_state_dict: 'layers.0.weight' is float32\[2, 5\], the model expects float64\[3, 5\]",
+            id="value-mlp-other-shape",
+        ),
+        pytest.param(
+            lambda: nn.MLP(5, 2, 5, copies=3),
+            lambda: nn.MLP(5, 2, 5),
+            r"^load_state_dict: 'layers.0.weight' is float32\[3, 2, 5\], the model expects float32\[2, 5\]",
+            id="copies-into-one",
+        ),
+    ],
+)
+def test_loading_a_checkpoint_into_a_model_it_does_not_fit(tmp_path, saved, loaded_into, pattern):
+    path = checkpoint(tmp_path, saved())
+    model = loaded_into()
+    before = {name: array.copy() for name, array in model.state_dict().items()}
+    assert_clear_error(lambda: model.load_state_dict(load(path)), ValueError, pattern)
+    after = model.state_dict()
+    assert all(np.array_equal(before[name], after[name]) for name in before)  # nothing half-loaded
+
+
+def test_an_extra_entry_in_a_checkpoint_is_named(tmp_path):
+    path = checkpoint(tmp_path, nn.MLP(5, 2, 5), extra={"step": np.array(100)})
+    assert_clear_error(
+        lambda: nn.MLP(5, 2, 5).load_state_dict(load(path)),
+        ValueError,
+        r"^load_state_dict: the names do not match MLP: missing none, unexpected \['step'\]",
+    )
