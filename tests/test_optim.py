@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_lite import Tensor, Value, optim
+from tests.bad_input import as_params, assert_clear_error
+from tinygrad_lite import Tensor, Value, nn, optim
 
 STEPS = 6
 
@@ -172,6 +173,32 @@ def test_zero_grad_clears_tensors_and_values():
     assert v.data == 1.0
 
 
+def test_zero_grad_calls_each_parameters_own_zero_grad():
+    class Spy(Value):
+        cleared = 0
+
+        def zero_grad(self) -> None:
+            Spy.cleared += 1
+            super().zero_grad()
+
+    params = [Spy(1.0), Spy(2.0)]
+    optim.Adam(params).zero_grad()
+    assert Spy.cleared == 2
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+def test_the_same_parameter_twice_is_refused(cls):
+    # Listed twice, it would be stepped twice per step: p = 0.8 after one SGD step of 0.1.
+    p, q = Tensor(np.ones(2), requires_grad=True), Value(1.0)
+    with pytest.raises(
+        ValueError, match=rf"^{cls.__name__}: parameter 2 is parameter 0 again; pass each once"
+    ):
+        cls([p, q, p], lr=0.1)
+    tied = nn.Linear(2, 2)
+    tied.other = tied.weight  # tied weights: parameters() lists them once, so this is fine
+    cls(tied.parameters(), lr=0.1)
+
+
 # ---- errors --------------------------------------------------------------------------------
 
 
@@ -256,3 +283,59 @@ def test_matches_torch_optim_when_a_parameter_misses_steps(kind, kwargs):
         torch_opt.step()
         for p, q in zip(ours, theirs):
             np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+# ---- bad input: a clear error -----------------------------------------------------------------
+
+
+def params() -> list[Tensor]:
+    return nn.MLP(3, 2, 3, rng=0).parameters()
+
+
+NAN, INF = float("nan"), float("inf")
+
+# fmt: off
+BAD_INPUT = [
+    ("SGD-module", lambda: optim.SGD(nn.MLP(3, 2, 3), lr=0.1), TypeError,
+     r"^SGD: expects an iterable of parameters such as model.parameters\(\), got MLP; "
+     r"pass model.parameters\(\)"),
+    ("SGD-None", lambda: optim.SGD(None, lr=0.1),
+     TypeError, r"^SGD: expects an iterable of parameters .*got NoneType"),
+    ("SGD-Tensor", lambda: optim.SGD(Tensor(np.ones((2, 3)), requires_grad=True), lr=0.1),
+     TypeError, r"^SGD: expects an iterable .*got a single Tensor"),
+    ("SGD-empty", lambda: optim.SGD([], lr=0.1), ValueError, r"^SGD: got an empty parameter list"),
+    ("SGD-numbers", lambda: optim.SGD([1.0], lr=0.1),
+     TypeError, r"^SGD: parameters must be Tensors or Values, got float"),
+    ("SGD-twice", lambda: optim.SGD(params() * 2, lr=0.1),
+     ValueError, r"^SGD: parameter 2 is parameter 0 again; pass each once"),
+    ("SGD-lr-zero", lambda: optim.SGD(params(), lr=0),
+     ValueError, r"^SGD: lr must be a positive finite number, got 0"),
+    ("SGD-lr-negative", lambda: optim.SGD(params(), lr=-0.1),
+     ValueError, r"^SGD: lr must be a positive finite number"),
+    ("SGD-lr-nan", lambda: optim.SGD(params(), lr=NAN),
+     ValueError, r"^SGD: lr must be a positive finite number, got nan"),
+    ("SGD-lr-inf", lambda: optim.SGD(params(), lr=INF),
+     ValueError, r"^SGD: lr must be a positive finite number, got inf"),
+    ("SGD-lr-str", lambda: optim.SGD(params(), lr="0.1"),
+     ValueError, r"^SGD: lr must be a positive finite number, got '0.1'"),
+    ("SGD-momentum", lambda: optim.SGD(params(), lr=0.1, momentum=1.0), ValueError,
+     r"^SGD: momentum must be in \[0, 1\), got 1.0"),
+    ("SGD-momentum-nan", lambda: optim.SGD(params(), lr=0.1, momentum=NAN),
+     ValueError, r"^SGD: momentum must be in"),
+    ("Adam-lr-nan", lambda: optim.Adam(params(), lr=NAN),
+     ValueError, r"^Adam: lr must be a positive finite number"),
+    ("Adam-betas", lambda: optim.Adam(params(), betas=(0.9,)), ValueError,
+     r"^Adam: betas must be two numbers in \[0, 1\), got \(0.9,\)"),
+    ("Adam-betas-nan", lambda: optim.Adam(params(), betas=(NAN, 0.9)),
+     ValueError, r"^Adam: betas must be two numbers"),
+    ("Adam-eps", lambda: optim.Adam(params(), eps=-1.0),
+     ValueError, r"^Adam: eps must be a non-negative finite number"),
+    ("Adam-eps-nan", lambda: optim.Adam(params(), eps=NAN),
+     ValueError, r"^Adam: eps must be a non-negative finite number"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)

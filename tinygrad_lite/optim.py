@@ -1,21 +1,18 @@
 """Optimizers: SGD and Adam, with PyTorch's update rules.
 
-They read `.data` and `.grad` and nothing else, so they update Tensors (in
-place) and Values alike.
+They read `.data` and `.grad` and call `zero_grad()`, nothing else, so they
+update Tensors (in place) and Values alike.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+from . import checks
 
 
 class Optimizer:
@@ -38,17 +35,18 @@ class Optimizer:
             ) from None
         if not self.params:
             raise ValueError(f"{name}: got an empty parameter list (did the model define any parameters?)")
-        for p in self.params:
-            if not hasattr(p, "data") or not hasattr(p, "grad"):
+        first: dict[int, int] = {}
+        for i, p in enumerate(self.params):
+            if not all(hasattr(p, attr) for attr in ("data", "grad", "zero_grad")):
                 raise TypeError(f"{name}: parameters must be Tensors or Values, got {type(p).__name__}")
-        if not _is_number(lr) or not 0 < lr < math.inf:
-            raise ValueError(f"{name}: lr must be a positive finite number, got {lr!r}")
-        self.lr = float(lr)
+            if first.setdefault(id(p), i) != i:  # it would be stepped twice
+                raise ValueError(f"{name}: parameter {i} is parameter {first[id(p)]} again; pass each once")
+        self.lr = checks.positive_number(name, "lr", lr)
 
     def zero_grad(self) -> None:
-        """Clear the gradients (None for Tensors, 0.0 for Values)."""
+        """Clear every parameter's gradient with its own `zero_grad()` (Tensor: None, Value: 0.0)."""
         for p in self.params:
-            p.grad = None if isinstance(p.data, np.ndarray) else 0.0
+            p.zero_grad()
 
     def step(self) -> None:
         """Update every parameter in place from its `.grad`; parameters without one are skipped."""
@@ -68,7 +66,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not _is_number(momentum) or not 0 <= momentum < 1:
+        if not checks.is_number(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
         self.velocity: list[Any] = [None] * len(self.params)
@@ -106,10 +104,10 @@ class Adam(Optimizer):
         if (
             not isinstance(betas, (tuple, list))
             or len(betas) != 2
-            or not all(_is_number(b) and 0 <= b < 1 for b in betas)
+            or not all(checks.is_number(b) and 0 <= b < 1 for b in betas)
         ):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
-        if not _is_number(eps) or not 0 <= eps < math.inf:
+        if not checks.is_number(eps) or not 0 <= eps < math.inf:
             raise ValueError(f"Adam: eps must be a non-negative finite number, got {eps!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = float(eps)
