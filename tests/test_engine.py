@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_lite import Tensor, Value, is_grad_enabled, no_grad
+from tinygrad_lite import AnomalyError, Tensor, Value, detect_anomaly, is_grad_enabled, no_grad
 from tinygrad_lite.engine import iter_graph, topological_order
 from tinygrad_lite.functional import log_softmax
 
@@ -324,3 +324,43 @@ def test_a_node_lives_as_long_as_a_graph_uses_it(kind, without_cycle_collector):
     del root
     assert alive_while_used
     assert hidden_ref() is None
+
+
+# ---- detect_anomaly checks every op of both engines, and only ops (issue 14, items 8 and 10) ------
+
+
+def test_detect_anomaly_checks_value_ops():
+    with detect_anomaly(), pytest.raises(AnomalyError, match="forward of 'exp'"):
+        Value(1000.0).exp()
+
+
+def test_detect_anomaly_leaves_data_you_made_alone():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with detect_anomaly():
+        x + float("-inf")  # the constant is an input, not something an op computed
+        x * Tensor(np.array([0.0, -np.inf]))  # a mask
+        Tensor(np.array([np.nan])).detach()  # no op computed the nan
+        Value(2.0) + float("inf")
+
+
+def test_detect_anomaly_names_the_op_the_user_wrote():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="forward of 'div'"):
+        x / 0
+    with detect_anomaly(), pytest.raises(AnomalyError, match="forward of '/'"):
+        Value(1.0) / 0
+
+
+def test_detect_anomaly_refuses_a_backward_whose_input_was_changed_in_place():
+    a, b = Tensor(np.array([1.0, 2.0]), requires_grad=True), Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    with detect_anomaly():
+        loss = (a * b).sum()
+        a.data -= 10
+        with pytest.raises(AnomalyError, match=r"input 0 of 'mul' \(shape \(2,\)\) was changed in place"):
+            loss.backward()
+    v = Value(2.0)
+    with detect_anomaly():
+        w = v * v
+        v.data = 5.0
+        with pytest.raises(AnomalyError, match="input 0 of '\\*'"):
+            w.backward()

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tests.bad_input import as_params, assert_clear_error
 from tinygrad_lite import AnomalyError, Tensor, Value, detect_anomaly, gradcheck
 from tinygrad_lite.functional import log_softmax
 
@@ -649,3 +650,152 @@ def test_requires_grad_switched_on_after_the_forward_gets_no_gradient():
     y.sum().backward()
     assert a.grad is None
     np.testing.assert_array_equal(w.grad, [[2.0], [2.0], [2.0]])
+
+
+# ---- bad input gets a clear error ---------------------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+
+
+def t23() -> Tensor:
+    """A fresh (2, 3) float64 tensor that requires grad."""
+    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+
+
+def logits() -> Tensor:
+    return Tensor(np.zeros((2, 3)), requires_grad=True)
+
+
+# fmt: off
+BAD_INPUT = [
+    ("Tensor-str", lambda: Tensor("abc"), TypeError, r"^Tensor: data must be a number, .*got str"),
+    ("Tensor-None", lambda: Tensor(None), TypeError, r"^Tensor: data must be a number, .*got NoneType"),
+    ("Tensor-dict", lambda: Tensor({"a": 1}), TypeError, r"^Tensor: data must be a number, .*got dict"),
+    ("Tensor-ragged", lambda: Tensor([[1.0, 2.0], [3.0]]), TypeError,
+     r"^Tensor: cannot turn list into an array of numbers"),
+    ("Tensor-strings", lambda: Tensor([1, "a"]), TypeError, r"^Tensor: data must be numbers, got .*dtype <U"),
+    ("Tensor-objects", lambda: Tensor([object()]),
+     TypeError, r"^Tensor: data must be numbers, .*dtype object"),
+    ("Tensor-complex", lambda: Tensor([1j]), TypeError, r"^Tensor: data must be numbers, .*dtype complex128"),
+    ("Tensor-int-grad", lambda: Tensor([1, 2], requires_grad=True), TypeError,
+     r"^Tensor: only floating-point tensors can require grad, got dtype int"),
+    ("Tensor-dtype", lambda: Tensor([1.0], dtype="foo"), TypeError,
+     r"^Tensor: dtype must be a numpy dtype such as np.float32, got 'foo'"),
+    ("zeros-negative", lambda: Tensor.zeros(2, -1),
+     ValueError, r"^zeros: sizes must be non-negative ints, got \(2, -1\)"),
+    ("ones-float", lambda: Tensor.ones(2.5),
+     ValueError, r"^ones: sizes must be non-negative ints, got \(2.5,\)"),
+    ("ones-dtype", lambda: Tensor.ones(2, dtype="foo"), TypeError, r"^ones: dtype must be a numpy dtype"),
+    ("eye-negative", lambda: Tensor.eye(-2), ValueError, r"^eye: sizes must be non-negative ints"),
+    ("randn-size", lambda: Tensor.randn(2, "a"), ValueError, r"^randn: sizes must be non-negative ints"),
+    ("randn-rng", lambda: Tensor.randn(2, rng="seed"), TypeError,
+     r"^randn: rng must be a numpy Generator, a non-negative int seed or None, got 'seed'"),
+    ("randn-rng-negative", lambda: Tensor.randn(2, rng=-1), TypeError, r"^randn: rng must be .* got -1"),
+    ("uniform-nan", lambda: Tensor.uniform(2, low=NAN), ValueError,
+     r"^uniform: low and high must be finite numbers with low <= high, got low=nan"),
+    ("uniform-inf", lambda: Tensor.uniform(2, high=INF),
+     ValueError, r"^uniform: low and high must be finite"),
+    ("uniform-reversed", lambda: Tensor.uniform(2, low=1.0, high=0.0), ValueError,
+     r"^uniform: .*low <= high, got low=1.0, high=0.0"),
+    ("uniform-str", lambda: Tensor.uniform(2, low="a"), ValueError, r"^uniform: low and high must be finite"),
+    ("one_hot-range", lambda: Tensor.one_hot([0, 3], 3), ValueError,
+     r"^one_hot: indices must be in \[0, 3\), got values from 0 to 3"),
+    ("one_hot-negative", lambda: Tensor.one_hot([-1], 3),
+     ValueError, r"^one_hot: indices must be in \[0, 3\)"),
+    ("one_hot-nan", lambda: Tensor.one_hot([NAN, 1.0], 3), TypeError,
+     r"^one_hot: indices must be integers, got dtype float64"),
+    ("one_hot-n", lambda: Tensor.one_hot([0], -1), ValueError, r"^one_hot: sizes must be non-negative ints"),
+    ("add-shapes", lambda: t23() + Tensor(np.ones(4)), ValueError,
+     r"^add: cannot broadcast shapes \(2, 3\) and \(4,\)"),
+    ("mul-shapes", lambda: t23() * np.ones((3, 2)),
+     ValueError, r"^mul: cannot broadcast shapes \(2, 3\) and \(3, 2\)"),
+    ("sub-shapes", lambda: t23() - np.ones(2),
+     ValueError, r"^add: cannot broadcast shapes \(2, 3\) and \(2,\)"),
+    ("div-shapes", lambda: t23() / np.ones(2),
+     ValueError, r"^div: cannot broadcast shapes \(2, 3\) and \(2,\)"),
+    ("pow-shapes", lambda: t23() ** Tensor(np.ones(4)), ValueError, r"^pow: cannot broadcast shapes"),
+    ("add-str", lambda: t23() + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Tensor' and 'str'"),
+    ("mul-None", lambda: t23() * None, TypeError, r"unsupported operand .* 'Tensor' and 'NoneType'"),
+    ("add-Value", lambda: t23() + Value(1.0), TypeError, r"unsupported operand .*'Tensor' and 'Value'"),
+    ("sub-Value", lambda: t23() - Value(1.0), TypeError, r"unsupported operand .*-: 'Tensor' and 'Value'"),
+    ("div-Value", lambda: t23() / Value(1.0), TypeError, r"unsupported operand .*/: 'Tensor' and 'Value'"),
+    ("add-ragged", lambda: t23() + [[1.0], [2.0, 3.0]],  # noqa: RUF005 (a Tensor, not a list)
+     TypeError, r"^Tensor: cannot turn list into an array"),
+    ("pow-int-negative", lambda: Tensor([1, 2]) ** -1, ValueError,
+     r"^pow: Integers to negative integer powers are not allowed.*int64 tensor to the power -1"),
+    ("rpow-int-negative", lambda: 2 ** Tensor([-1]), ValueError,
+     r"^pow: Integers to negative integer powers are not allowed"),
+    ("matmul-inner", lambda: t23() @ Tensor(np.ones((2, 2))), ValueError,
+     r"^matmul: cannot multiply \(2, 3\) by \(2, 2\): inner dimensions 3 and 2 differ"),
+    ("matmul-0d", lambda: t23() @ Tensor(3.0),
+     ValueError, r"^matmul: both operands need at least 1 dimension"),
+    ("matmul-batch", lambda: Tensor(np.ones((2, 2, 3))) @ Tensor(np.ones((3, 3, 2))), ValueError,
+     r"^matmul: cannot broadcast the batch dimensions of \(2, 2, 3\) and \(3, 3, 2\)"),
+    ("matmul-str", lambda: t23() @ "a",
+     TypeError, r"unsupported operand type\(s\) for @: 'Tensor' and 'str'"),
+    ("sum-axis", lambda: t23().sum(axis=2), ValueError,
+     r"^sum: axis 2 is out of range for a tensor of shape \(2, 3\)"),
+    ("sum-axis-float", lambda: t23().sum(axis=1.5), TypeError,
+     r"^sum: axis must be an int, a tuple of ints or None, got 1.5"),
+    ("sum-axis-repeat", lambda: t23().sum(axis=(0, -2)), ValueError, r"^sum: axis \(0, -2\) repeats an axis"),
+    ("mean-axis", lambda: t23().mean(axis=-3), ValueError, r"^mean: axis -3 is out of range"),
+    ("max-axis", lambda: t23().max(axis=5), ValueError, r"^max: axis 5 is out of range"),
+    ("max-empty", lambda: Tensor(np.zeros((0, 3))).max(), ValueError,
+     r"^max: cannot take the max of an empty tensor \(shape \(0, 3\)\)"),
+    ("logsumexp-axis", lambda: t23().logsumexp(axis=3), ValueError, r"^logsumexp: axis 3 is out of range"),
+    ("logsumexp-empty", lambda: Tensor(np.zeros((2, 0))).logsumexp(), ValueError,
+     r"^logsumexp: axis .* of shape \(2, 0\) is empty"),
+    ("softmax-empty", lambda: Tensor(np.zeros((2, 0))).softmax(), ValueError,
+     r"^log_softmax: axis .* of shape \(2, 0\) is empty"),
+    ("reshape-size", lambda: t23().reshape(4, 2), ValueError,
+     r"^reshape: cannot reshape a tensor of shape \(2, 3\) \(6 elements\) into \(4, 2\)"),
+    ("reshape-float", lambda: t23().reshape(1.5), ValueError, r"^reshape: cannot reshape .* into \(1.5,\)"),
+    ("reshape-str", lambda: t23().reshape("a"), ValueError, r"^reshape: cannot reshape .* into \('a',\)"),
+    ("transpose-repeat", lambda: t23().transpose(0, 0), ValueError,
+     r"^transpose: axes \(0, 0\) are not a permutation of the axes of shape \(2, 3\)"),
+    ("transpose-range", lambda: t23().transpose(2, 1),
+     ValueError, r"^transpose: axes \(2, 1\) are not a permutation"),
+    ("transpose-str", lambda: t23().transpose("a"),
+     ValueError, r"^transpose: axes \('a',\) are not a permutation"),
+    ("transpose-float", lambda: t23().transpose(1.5),
+     ValueError, r"^transpose: axes \(1.5,\) are not a permutation"),
+    ("getitem-range", lambda: t23()[5],
+     IndexError, r"^getitem: index 5 is out of bounds .*\(tensor shape \(2, 3\)\)"),
+    ("getitem-str", lambda: t23()["a"],
+     IndexError, r"^getitem: only integers, slices .*\(tensor shape \(2, 3\)\)"),
+    ("getitem-depth", lambda: t23()[0, 0, 0], IndexError, r"^getitem: too many indices"),
+    ("getitem-float", lambda: t23()[Tensor([0.5])],
+     IndexError, r"^getitem: arrays used as indices must be of integer"),
+    ("concatenate-empty", lambda: Tensor.concatenate([]),
+     ValueError, r"^concatenate: needs at least one tensor"),
+    ("concatenate-None", lambda: Tensor.concatenate(None), TypeError,
+     r"^concatenate: expects a list of Tensors, got NoneType"),
+    ("concatenate-array", lambda: Tensor.concatenate([t23(), np.ones(3)]), TypeError,
+     r"^concatenate: expects a list of Tensors, got a ndarray"),
+    ("concatenate-shapes", lambda: Tensor.concatenate([t23(), Tensor(np.ones((2, 2)))]), ValueError,
+     r"^concatenate: cannot join shapes \(2, 3\), \(2, 2\) along axis 0"),
+    ("concatenate-axis", lambda: Tensor.concatenate([t23(), t23()], axis=2), ValueError,
+     r"^concatenate: cannot join shapes .* along axis 2"),
+    ("concatenate-axis-str", lambda: Tensor.concatenate([t23(), t23()], axis="a"), ValueError,
+     r"^concatenate: cannot join shapes .* along axis a"),
+    ("stack-shapes", lambda: Tensor.stack([t23(), Tensor(np.ones((3, 2)))]), ValueError,
+     r"^stack: cannot stack shapes \(2, 3\), \(3, 2\) along axis 0 \(all shapes must match\)"),
+    ("stack-axis", lambda: Tensor.stack([t23(), t23()], axis=3), ValueError, r"^stack: cannot stack shapes"),
+    ("stack-axis-str", lambda: Tensor.stack([t23(), t23()], axis="a"),
+     ValueError, r"^stack: cannot stack shapes"),
+    ("item", lambda: t23().item(), ValueError, r"^item: needs a tensor with one element, got shape \(2, 3\)"),
+    ("backward-no-grad", lambda: Tensor([1.0]).backward(), RuntimeError,
+     r"^backward: this tensor does not require grad"),
+    ("backward-implicit", lambda: (t23() * 2).backward(), ValueError,
+     r"^backward: grad can be left out only for a one-element output, this one has shape \(2, 3\)"),
+    ("backward-shape", lambda: (t23() * 2).backward(np.ones(2)), ValueError,
+     r"^backward: grad has shape \(2,\), expected \(2, 3\)"),
+    ("backward-str", lambda: (t23() * 2).backward("a"), TypeError,
+     r"^backward: grad must be an array of numbers of shape \(2, 3\), got 'a'"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)

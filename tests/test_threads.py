@@ -62,3 +62,16 @@ def test_training_in_one_thread_while_another_infers_under_no_grad():
     assert seen == {"grad modes": {False}, "outputs with a graph": 0}
     assert together == alone  # bit for bit: the other thread's no_grad changed nothing here
     assert is_grad_enabled()
+
+
+def test_concurrent_backward_into_one_shared_parameter_loses_nothing():
+    # 8 threads each add (i + 1) into one 10^6-element grad: 36 everywhere, every time (issue 14, item 9).
+    for _ in range(10):
+        shared = Tensor(np.zeros(10**6), requires_grad=True)
+        losses = [(shared * float(i + 1)).sum() for i in range(8)]
+        threads = [threading.Thread(target=loss.backward) for loss in losses]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert (shared.grad == 36.0).all()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import graphviz
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_lite import Value, gradcheck
+from tests.bad_input import as_params, assert_clear_error
+from tinygrad_lite import Tensor, Value, gradcheck
 from tinygrad_lite.functional import log_softmax
 
 from .conftest import away_from_zero, positives, reals
@@ -279,3 +281,46 @@ def test_power_zero_has_slope_zero_even_at_zero():
     x = Value(0.0)
     (x**0 + x * 3).backward()
     assert x.grad == 3.0
+
+
+# ---- bad input gets a clear error ---------------------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+
+
+def t23() -> Tensor:
+    """A fresh (2, 3) float64 tensor that requires grad."""
+    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+
+
+# fmt: off
+BAD_INPUT = [
+    ("Value-str", lambda: Value("1.5"), TypeError, r"^Value: data must be a real number .*got str '1.5'"),
+    ("Value-None", lambda: Value(None), TypeError, r"^Value: data must be a real number .*got NoneType"),
+    ("Value-list", lambda: Value([1.0]), TypeError, r"^Value: data must be a real number .*got list"),
+    ("Value-array", lambda: Value(np.ones(2)), TypeError, r"^Value: data must be a real number .*ndarray"),
+    ("Value-complex", lambda: Value(1j), TypeError, r"^Value: data must be a real number .*got complex"),
+    ("Value-label", lambda: Value(1.0, label=3), TypeError, r"^Value: label must be a str, got int"),
+    ("Value+str", lambda: Value(1.0) + "a",
+     TypeError, r"unsupported operand type\(s\) for \+: 'Value' and 'str'"),
+    ("Value*None", lambda: Value(1.0) * None, TypeError, r"unsupported operand .* 'Value' and 'NoneType'"),
+    ("Value+Tensor", lambda: Value(1.0) + t23(), TypeError, r"unsupported operand .* 'Value' and 'Tensor'"),
+    ("Value*Tensor", lambda: Value(1.0) * t23(), TypeError, r"operand .*\*: 'Value' and 'Tensor'"),
+    ("Value/Tensor", lambda: Value(1.0) / Tensor(np.ones(3)), TypeError, r"for /: 'Value' and 'Tensor'"),
+    ("Value**Value", lambda: Value(2.0) ** Value(2.0), TypeError,
+     r"^Value \*\* exponent: the exponent must be an int or float, got Value"),
+    ("Value**str", lambda: Value(2.0) ** "2", TypeError, r"^Value \*\* exponent: .* got str"),
+    ("log_softmax-empty", lambda: log_softmax([]),
+     ValueError, r"^log_softmax: needs at least one value"),
+    ("log_softmax-None", lambda: log_softmax(None), TypeError,
+     r"^log_softmax: expects a list of Values or numbers, got NoneType"),
+    ("log_softmax-str", lambda: log_softmax(["a"]), TypeError, r"^Value: data must be a real number"),
+    ("log_softmax-0d", lambda: Tensor(3.0).log_softmax(), ValueError,
+     r"^log_softmax: axis -1 is out of range for a tensor of shape \(\)"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)
