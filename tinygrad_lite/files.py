@@ -18,6 +18,10 @@ survives a power cut. The rules around it:
   a file that is replaced keeps its own.
 - **Folders** are created only when asked (`make_parents=True`), and only at write time, so a command that
   refuses its arguments creates nothing. `output_path` checks an output path without creating anything.
+
+Not promised: a replaced file is a new file (other hard links to the old one keep the old contents, and
+its owner is the writer); two processes writing one target at once each write a whole file, and the last
+to finish wins.
 """
 
 from __future__ import annotations

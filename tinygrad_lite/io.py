@@ -20,7 +20,7 @@ import numpy as np
 from . import checks, files
 
 MAX_BYTES = 2**31  # load refuses arrays larger than this in all, unless told otherwise
-CHUNK = 2**20  # bytes read at a time into an array
+_CHUNK = 2**20  # bytes read at a time into an array
 
 
 class CheckpointError(ValueError):
@@ -147,7 +147,7 @@ def _entry_names(zf: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]:
     return names
 
 
-class Header(NamedTuple):
+class _Header(NamedTuple):
     """What a member's .npy header declares, and where its data starts."""
 
     length: int
@@ -157,14 +157,14 @@ class Header(NamedTuple):
     nbytes: int
 
 
-NPY_VERSIONS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+_NPY_VERSIONS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
-def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, where: str) -> Header:
+def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, where: str) -> _Header:
     """A member's .npy header, checked: numbers, not objects, and as many bytes as the member holds."""
     with zf.open(info) as member:
         try:
-            shape, fortran_order, dtype = NPY_VERSIONS[np.lib.format.read_magic(member)](member)
+            shape, fortran_order, dtype = _NPY_VERSIONS[np.lib.format.read_magic(member)](member)
         except (ValueError, KeyError):
             raise CheckpointError(f"load: entry {name!r} in {where} is not a .npy array") from None
         length = member.tell()
@@ -178,17 +178,17 @@ def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, where: st
             f"load: entry {name!r} in {where} declares {dtype}{list(shape)} ({nbytes:,} bytes) "
             f"but holds {info.file_size - length:,} bytes"
         )
-    return Header(length, shape, dtype, fortran_order, nbytes)
+    return _Header(length, shape, dtype, fortran_order, nbytes)
 
 
-def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: Header) -> np.ndarray:
+def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: _Header) -> np.ndarray:
     """The member's array, read in full so that zipfile checks the CRC-32 at its end."""
     flat = np.empty(math.prod(header.shape), header.dtype)
     buffer = flat.view(np.uint8)
     with zf.open(info) as member:
         member.read(header.length)
-        for start in range(0, header.nbytes, CHUNK):
-            chunk = buffer[start : start + CHUNK]
+        for start in range(0, header.nbytes, _CHUNK):
+            chunk = buffer[start : start + _CHUNK]
             if member.readinto(chunk) != len(chunk):
                 raise EOFError(f"member {info.filename!r} ends early")
         if member.read(1):  # reading to the end is also where zipfile compares the CRC-32
@@ -202,13 +202,13 @@ def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: Header) -> n
 # zipfile reads the central directory and trusts it; these checks account for every byte of the file,
 # so that a damaged directory cannot quietly drop an entry or point at other bytes.
 
-LOCAL = struct.Struct("<4s5H3L2H")  # local file header
-CENTRAL = struct.Struct("<4s6H3L5H2L")  # central directory record
-END = struct.Struct("<4s4H2LH")  # end of central directory
-ZIP64_END = struct.Struct("<4sQ2H2L4Q")  # zip64 end of central directory
-ZIP64_LOCATOR = struct.Struct("<4sLQL")
-FLAGS_ALLOWED = 0x0806  # deflate options and UTF-8 names; no encryption, no data descriptors
-METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_LOCAL = struct.Struct("<4s5H3L2H")  # local file header
+_CENTRAL = struct.Struct("<4s6H3L5H2L")  # central directory record
+_END = struct.Struct("<4s4H2LH")  # end of central directory
+_ZIP64_END = struct.Struct("<4sQ2H2L4Q")  # zip64 end of central directory
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_FLAGS_ALLOWED = 0x0806  # deflate options and UTF-8 names; no encryption, no data descriptors
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
 def _check_structure(f: BinaryIO, zf: zipfile.ZipFile, where: str) -> None:
@@ -223,15 +223,14 @@ def _check_structure(f: BinaryIO, zf: zipfile.ZipFile, where: str) -> None:
         end = _check_local_header(f, info, where)
     if end != zf.start_dir:
         raise CheckpointError(f"load: {where} is damaged: its central directory does not follow its members")
-    _check_end_records(
-        f, zf.start_dir, _central_directory_end(f, zf.start_dir, len(infos)), len(infos), where
-    )
+    directory_end = _central_directory_end(f, zf.start_dir, len(infos))
+    _check_end_records(f, zf.start_dir, directory_end, len(infos), where)
 
 
 def _check_local_header(f: BinaryIO, info: zipfile.ZipInfo, where: str) -> int:
     """Check a member's local header against its central directory record; returns where its data ends."""
     f.seek(info.header_offset)
-    signature, _, flags, method, time, date, crc, csize, usize, n, m = LOCAL.unpack(f.read(LOCAL.size))
+    signature, _, flags, method, time, date, crc, csize, usize, n, m = _LOCAL.unpack(f.read(_LOCAL.size))
     f.seek(n, os.SEEK_CUR)  # the name: zipfile compares it when it opens the member
     extra = f.read(m)
     if (csize, usize) == (0xFFFFFFFF, 0xFFFFFFFF):
@@ -252,12 +251,12 @@ def _check_local_header(f: BinaryIO, info: zipfile.ZipInfo, where: str) -> int:
             f"load: {where} is damaged: the local header of {info.filename!r} "
             "disagrees with the central directory"
         )
-    if flags & ~FLAGS_ALLOWED or method not in METHODS:
+    if flags & ~_FLAGS_ALLOWED or method not in _METHODS:
         raise CheckpointError(
             f"load: {where}: member {info.filename!r} is encrypted or stored in a way .npz files never are "
             f"(flags {flags:#06x}, compression method {method})"
         )
-    return info.header_offset + LOCAL.size + n + m + csize
+    return info.header_offset + _LOCAL.size + n + m + csize
 
 
 def _zip64_sizes(extra: bytes) -> tuple[int, int]:
@@ -275,10 +274,10 @@ def _central_directory_end(f: BinaryIO, start: int, count: int) -> int:
     """Walk `count` central directory records from `start`; returns where they end."""
     for _ in range(count):
         f.seek(start)
-        record = CENTRAL.unpack(f.read(CENTRAL.size))
+        record = _CENTRAL.unpack(f.read(_CENTRAL.size))
         if record[0] != b"PK\x01\x02":
             raise zipfile.BadZipFile("bad central directory record")
-        start += CENTRAL.size + sum(record[10:13])  # name, extra field and comment lengths
+        start += _CENTRAL.size + sum(record[10:13])  # name, extra field and comment lengths
     return start
 
 
@@ -286,28 +285,18 @@ def _check_end_records(f: BinaryIO, start: int, end: int, count: int, where: str
     """The end records (zip64 ones if present, then the classic one) describe this central directory
     exactly, and the file ends with them."""
     f.seek(end)
-    tail = f.read(ZIP64_END.size + ZIP64_LOCATOR.size + END.size + 0xFFFF + 1)
+    tail = f.read(_ZIP64_END.size + _ZIP64_LOCATOR.size + _END.size + 0xFFFF + 1)
     if tail.startswith(b"PK\x06\x06"):
-        zip64 = ZIP64_END.unpack_from(tail)
-        locator = ZIP64_LOCATOR.unpack_from(tail, ZIP64_END.size)
-        expected = (
-            b"PK\x06\x06",
-            ZIP64_END.size - 12,
-            zip64[2],
-            zip64[3],
-            0,
-            0,
-            count,
-            count,
-            end - start,
-            start,
-        )
-        if zip64 != expected or locator != (b"PK\x06\x07", 0, end, 1):
+        zip64 = _ZIP64_END.unpack_from(tail)
+        locator = _ZIP64_LOCATOR.unpack_from(tail, _ZIP64_END.size)
+        # (signature, its size after the size field, the disks) then (entries here, entries, size, offset)
+        expected = (b"PK\x06\x06", _ZIP64_END.size - 12, 0, 0, count, count, end - start, start)
+        if zip64[:2] + zip64[4:] != expected or locator != (b"PK\x06\x07", 0, end, 1):
             raise CheckpointError(
                 f"load: {where} is damaged: its zip64 end records do not match its directory"
             )
-        tail = tail[ZIP64_END.size + ZIP64_LOCATOR.size :]
-    signature, disk, directory_disk, entries_here, entries, size, offset, comment = END.unpack_from(tail)
+        tail = tail[_ZIP64_END.size + _ZIP64_LOCATOR.size :]
+    signature, disk, directory_disk, entries_here, entries, size, offset, comment = _END.unpack_from(tail)
     small = (min(count, 0xFFFF), min(count, 0xFFFF), min(end - start, 0xFFFFFFFF), min(start, 0xFFFFFFFF))
     if (signature, disk, directory_disk) != (b"PK\x05\x06", 0, 0) or (
         entries_here,
@@ -316,5 +305,5 @@ def _check_end_records(f: BinaryIO, start: int, end: int, count: int, where: str
         offset,
     ) != small:
         raise CheckpointError(f"load: {where} is damaged: its end record does not match its directory")
-    if len(tail) != END.size + comment:
+    if len(tail) != _END.size + comment:
         raise CheckpointError(f"load: {where} is damaged: it does not end where its zip directory says")
