@@ -1,4 +1,4 @@
-"""Tests for tasks.py: the shift task, its training loop, the seed's claims and the capacity sweep.
+"""Tests for shift/training.py: the training loop on the batched MLP, its recorder, and the seed's claims.
 
 The seed's claims are checked with fixed seeds, so every number here is reproducible;
 where our numbers differ from the seed's, the test checks the qualitative claim and
@@ -8,15 +8,30 @@ says what we get.
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
 
-from tinygrad_lite import nn, tasks
+from tests.bad_input import as_params, assert_clear_error
+from tinygrad_lite.shift import (
+    ShiftConfig,
+    ShiftResult,
+    initial_weights,
+    shift_task,
+    train_shift,
+    train_shift_seeds,
+)
 
 
-def train(n: int, hidden: int, steps: int, **kwargs):
-    return tasks.train_shift(n, hidden, steps=steps, progress=False, **kwargs)
+def train(n: int, hidden: int, steps: int, seed: int | list[int] = 0, **settings):
+    """train_shift for one seed, train_shift_seeds for a list of them."""
+    config = ShiftConfig(n, hidden, steps=steps, **settings)
+    if isinstance(seed, list):
+        return train_shift_seeds(config, seed, progress=False)
+    return train_shift(config, seed, progress=False)
 
 
 def numpy_forward(state: dict[str, np.ndarray], x: np.ndarray):
@@ -37,41 +52,14 @@ def numpy_loss_and_grads(state: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     return loss, {"layers.0.weight": d_w1, "layers.1.weight": d_w2}
 
 
-# ---- the data ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("n", [2, 5, 11])
-def test_shift_task_data(n):
-    X, y = tasks.shift_task(n)
-    assert X.shape == (n - 1, n) and X.dtype == np.float64
-    assert y.shape == (n - 1,) and y.dtype.kind == "i"
-    np.testing.assert_array_equal(X, np.eye(n)[: n - 1])  # row k: input k+1 fires alone
-    np.testing.assert_array_equal(y, np.arange(1, n))  # input k+1 -> output k+2, zero-based k+1
-    assert 0 not in y  # output 1 never fires
-    assert (X[:, -1] == 0).all()  # input n never fires
-    np.testing.assert_array_equal(X.argmax(axis=1) + 1, y)  # input n fires output n+1
-
-
-def test_initial_weights_are_normal_times_half_w1_then_w2():
-    rng = np.random.default_rng(0)
-    w1, w2 = rng.normal(size=(11, 2)) * 0.5, rng.normal(size=(2, 11)) * 0.5
-    state = tasks.initial_weights(11, 2, seed=0)
-    assert list(state) == ["layers.0.weight", "layers.1.weight"]
-    np.testing.assert_array_equal(state["layers.0.weight"], w1.T)  # PyTorch's (out, in) layout
-    np.testing.assert_array_equal(state["layers.1.weight"], w2.T)
-    with_bias = tasks.initial_weights(11, 2, seed=0, bias=True)
-    assert list(with_bias) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
-    np.testing.assert_array_equal(with_bias["layers.0.bias"], rng.normal(size=2) * 0.5)
-
-
 # ---- the training loop ---------------------------------------------------------------------
 
 
 def test_zero_steps_returns_the_initial_network():
     r = train(11, 2, 0)
-    for name, array in tasks.initial_weights(11, 2, 0).items():
+    for name, array in initial_weights(11, 2, 0).items():
         np.testing.assert_array_equal(r.weights[name], array)
-    X, y = tasks.shift_task(11)
+    X, y = shift_task(11)
     loss, _ = numpy_loss_and_grads(r.weights, X, y)
     assert r.losses.shape == (1,)
     assert r.losses[0] == pytest.approx(loss, rel=1e-12)
@@ -81,8 +69,8 @@ def test_zero_steps_returns_the_initial_network():
 
 def test_first_adam_update_matches_numpy():
     # Adam's first step moves each weight by lr * g / (|g| + eps), with g the gradient by hand.
-    X, y = tasks.shift_task(11)
-    start = tasks.initial_weights(11, 2, 0)
+    X, y = shift_task(11)
+    start = initial_weights(11, 2, 0)
     _, grads = numpy_loss_and_grads(start, X, y)
     r = train(11, 2, 1, lr=0.05)
     for name, w in start.items():
@@ -106,7 +94,7 @@ def test_the_trajectory_n11_h2():
     np.testing.assert_array_equal(wrong, np.arange(294, 367))
     assert r.accuracies[294] == 0.9
     assert r.model.layers[0].weight.dtype == np.float64
-    X, y = tasks.shift_task(11)
+    X, y = shift_task(11)
     assert numpy_loss_and_grads(r.weights, X, y)[0] == pytest.approx(r.losses[-1], rel=1e-12)
 
 
@@ -196,7 +184,7 @@ def test_long_training_grows_the_weights_and_saturates_tanh():
     assert {tuple(s) for s in signs_in} == set(itertools.product([-1.0, 1.0], repeat=2))
     np.testing.assert_array_equal(np.sign(targets_out[1]), signs_in)
     # Input 5 never fires: its weights never move. Output 1 never fires: its weights stay small.
-    start = tasks.initial_weights(5, 2, 0)
+    start = initial_weights(5, 2, 0)
     np.testing.assert_array_equal(late.weights["layers.0.weight"][:, 4], start["layers.0.weight"][:, 4])
     assert np.abs(late.weights["layers.1.weight"][0]).max() < 0.5
 
@@ -230,151 +218,140 @@ def test_without_softmax_learning_stalls():
             assert max(r.accuracies.max() for r in sigmoid) <= 0.9
 
 
-# ---- the capacity sweep ----------------------------------------------------------------------
+# ---- one type back, a summary line, divergence, no tqdm on import ----------------------------------
 
 
-def test_capacity_sweep_small():
-    results = tasks.capacity_sweep([1, 2], seeds=2, steps=1000, max_n=8, progress=False)
-    one, two = results
-    # H=1 learns N=3 (two examples: h > 0 and h < 0) and nothing bigger.
-    assert (one.hidden, one.max_n, one.capped, one.seeds) == (1, 3, False, 2)
-    assert one.solved_by == {3: 2, 6: 0, 4: 0, 5: 0}
-    # H=2 learns everything up to the cap: doubling 3 -> 6, then the cap 8.
-    assert (two.hidden, two.max_n, two.capped) == (2, 8, True)
-    assert two.solved_by == {3: 2, 6: 2, 8: 2}
-    table = tasks.sweep_table(results)
-    assert " 1 |                 3 | fails (N=5)  | 3:2/2, 4:0/2, 5:0/2, 6:0/2" in table
-    assert " 2 |              >= 8 | about 11     | 3:2/2, 6:2/2, 8:2/2" in table
+def test_train_shift_returns_one_result_and_train_shift_seeds_a_list():
+    config = ShiftConfig(5, 2, steps=20)
+    one = train_shift(config, 3, progress=False)
+    assert isinstance(one, ShiftResult) and one.seed == 3
+    many = train_shift_seeds(config, range(2), progress=False)
+    assert isinstance(many, list) and [r.seed for r in many] == [0, 1]
+    assert [type(r) for r in train_shift_seeds(config, [4], progress=False)] == [ShiftResult]
 
 
-def largest(learned, max_n: int) -> tuple[int, list[int]]:
-    """_largest_learned with a fake `learns`; also returns which N it asked about, in order."""
-    asked = []
-
-    def learns(n: int) -> bool:
-        asked.append(n)
-        return learned(n)
-
-    return tasks._largest_learned(learns, max_n), asked
-
-
-@pytest.mark.parametrize("max_n", [2, 3, 5, 8, 13, 64, 100])
-def test_largest_learned_monotone(max_n):
-    for limit in range(2, 70):
-        answer, asked = largest(lambda n, limit=limit: n <= limit, max_n)
-        assert answer == min(limit, max_n), (limit, max_n)
-        assert all(3 <= n <= max_n for n in asked)
-        assert len(set(asked)) <= 2 * int(np.log2(max_n)) + 5  # a search, not a scan
-
-
-def test_largest_learned_cap_and_order():
-    answer, asked = largest(lambda n: True, 100)
-    assert answer == 100 and asked == [3, 6, 12, 24, 48, 96, 100]
-    answer, asked = largest(lambda n: n <= 20, 100)
-    assert answer == 20 and asked == [3, 6, 12, 24, 18, 21, 19, 20, 21, 22, 23]
-
-
-def test_largest_learned_not_monotone():
-    # Success after a failure, within three above the answer, moves it up ...
-    assert largest(lambda n: n in {3, 4, 5, 7, 8}, 100)[0] == 8
-    assert largest(lambda n: n in {3, 5}, 100)[0] == 5
-    # ... but a gap of three failures ends the search.
-    assert largest(lambda n: n in {3, 4, 5, 9}, 100)[0] == 5
-    # Nothing learned above 2: N=2 (one example) is always learned.
-    assert largest(lambda n: False, 100) == (2, [3, 3, 4, 5])
-    # The confirmation never goes past the cap.
-    answer, asked = largest(lambda n: n != 6, 7)
-    assert answer == 7 and max(asked) == 7
-
-
-# ---- tables --------------------------------------------------------------------------------
-
-
-def model_with(w1: list[list[float]], w2: list[list[float]]) -> nn.MLP:
-    """The seed's network with given weights: w1[n] into the hidden neurons, w2[n] out of them."""
-    w1, w2 = np.array(w1, float), np.array(w2, float)
-    model = nn.MLP(w1.shape[0], w1.shape[1], w1.shape[0], dtype=np.float64)
-    model.load_state_dict({"layers.0.weight": w1.T.copy(), "layers.1.weight": w2.copy()})
-    return model
-
-
-A = np.arctanh(0.5)  # 10 tanh(A) = 5
-
-
-def test_weight_table():
-    model = model_with([[A, -A], [-A, A], [0.0, 0.0]], [[0.0, 0.0], [4.0, -4.0], [-26.0, 26.0]])
-    lines = tasks.weight_table(model).splitlines()
-    assert lines[0].startswith("input side: 10 tanh(w)")
-    assert lines[1] == "node |  in->h1  in->h2 | h1->out h2->out"
-    assert lines[2:] == [
-        "   1 |     5.0    -5.0 |     0.0     0.0",
-        "   2 |    -5.0     5.0 |     4.0    -4.0",
-        "   3 |     0.0     0.0 |   -26.0    26.0",
-    ]
-
-
-def test_worked_example():
-    model = model_with([[A, -A], [-A, A], [0.0, 0.0]], [[0.0, 0.0], [4.0, -4.0], [-26.0, 26.0]])
-    # Input 1 fires: hidden (5, -5); output 2 scores 5*4 + -5*-4 = 40, output 1 scores 0, output 3 -260.
-    assert tasks.worked_example(model, 1) == (
-        "input 1 fires: output 2 wins with 40.0 ≈ 5.0 * 4.0 + -5.0 * -4.0; "
-        "next best is output 1 with 0.0 -> right"
+def test_the_defaults_are_the_seeds_run():
+    config = ShiftConfig()
+    assert (config.n, config.hidden, config.lr, config.optimizer, config.output) == (
+        11,
+        2,
+        0.05,
+        "adam",
+        "softmax",
     )
-    assert tasks.worked_example(model, 2) == (
-        "input 2 fires: output 3 wins with 260.0 ≈ -5.0 * -26.0 + 5.0 * 26.0; "
-        "next best is output 1 with 0.0 -> right"
-    )
-    wrong = model_with([[A, -A], [-A, A], [0.0, 0.0]], [[0.0, 0.0], [-4.0, 4.0], [26.0, -26.0]])
-    assert tasks.worked_example(wrong, 1).endswith("-> WRONG (wanted 2)")
-    with pytest.raises(ValueError, match=r"input must be in 1..2, got 3"):
-        tasks.worked_example(model, 3)
-    with pytest.raises(ValueError, match="one-hidden-layer MLP without biases"):
-        tasks.worked_example(nn.MLP(3, 2, 3, bias=True), 1)
+    with pytest.raises(TypeError):
+        ShiftConfig(11, 2, 3000)  # everything after n and hidden is by keyword
 
 
-def test_sweep_table_marks_capped_results():
-    results = [tasks.SweepResult(5, 40, True, 3, {3: 3, 40: 1}), tasks.SweepResult(3, 29, False, 3, {29: 2})]
-    lines = tasks.sweep_table(results).splitlines()
-    assert lines[0].startswith(" H | largest N learned | seed says")
-    assert lines[1] == f" 5 | {'>= 40':>17} | -            | 3:3/3, 40:1/3"
-    assert lines[2] == f" 3 | {'29':>17} | about 30     | 29:2/3"
+def test_summary_line():
+    r = train(5, 2, 300)
+    assert r.summary() == "N=5 H=2: accuracy 100%, all examples right after 22 updates, final loss 0.003966"
 
 
-# ---- errors ----------------------------------------------------------------------------------
+def test_a_diverging_run_says_so_without_numpy_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would fail the test
+        r = train(5, 2, 20, lr=1e308)
+    assert not np.isfinite(r.losses[-1])
+    assert r.summary().endswith("training diverged (final loss nan); try a smaller lr")
 
 
-@pytest.mark.parametrize("n", [1, 0, -3, 2.0, True, "5"])
-def test_shift_task_needs_n_of_at_least_2(n):
-    with pytest.raises(ValueError, match=r"n must be an int >= 2"):
-        tasks.shift_task(n)
+def test_recorder_snapshots_every_k_updates_and_the_last_step():
+    r = train(5, 2, 25, record_every=10)
+    assert [step for step, _ in r.snapshots] == [0, 10, 20, 25]
+    assert list(r.snapshots[-1][1]) == list(r.weights)
+    for name, array in r.snapshots[-1][1].items():
+        np.testing.assert_array_equal(array, r.weights[name])
+    for name, array in initial_weights(5, 2, 0).items():
+        np.testing.assert_array_equal(r.snapshots[0][1][name], array)
+    solved = train(5, 2, 100, record_every=10, stop_when_solved=True)  # frozen at update 22
+    assert [step for step, _ in solved.snapshots] == [0, 10, 20, 22]
+
+
+def test_importing_the_package_does_not_import_tqdm():
+    code = "import sys, tinygrad_lite, tinygrad_lite.shift; print('tqdm' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "settings, message",
     [
         ({"n": 1}, r"n must be an int >= 2"),
-        ({"hidden": 0}, r"train_shift: hidden must be a positive int, got 0"),
+        ({"hidden": 0}, r"ShiftConfig: hidden must be a positive int, got 0"),
         ({"steps": -1}, r"steps must be a non-negative int, got -1"),
         ({"steps": 1.5}, r"steps must be a non-negative int, got 1.5"),
-        ({"lr": 0}, r"lr must be a positive number, got 0"),
+        ({"lr": 0}, r"lr must be a positive finite number, got 0"),
         ({"optimizer": "rmsprop"}, r"optimizer must be one of \('adam', 'sgd'\), got 'rmsprop'"),
         ({"output": "tanh"}, r"output must be one of \('softmax', 'sigmoid'\), got 'tanh'"),
         ({"activation": "softmax"}, r"activation must be one of .*got 'softmax'"),
-        ({"seed": -1}, r"seed must be a non-negative int or a list of them, got \[-1\]"),
-        ({"seed": 1.5}, r"seed must be a non-negative int or a list of them, got \[1.5\]"),
-        ({"seed": []}, r"seed must be a non-negative int or a list of them, got \[\]"),
     ],
 )
-def test_train_shift_errors(kwargs, message):
-    args = {"n": 5, "hidden": 2, "steps": 10, "progress": False, **kwargs}
+def test_shift_config_errors(settings, message):
+    args = {"n": 5, "hidden": 2, "steps": 10, **settings}
     with pytest.raises(ValueError, match=message):
-        tasks.train_shift(**args)
+        ShiftConfig(**args)
 
 
-def test_capacity_sweep_errors():
-    with pytest.raises(ValueError, match="seeds must be a positive int, got 0"):
-        tasks.capacity_sweep([1], seeds=0, progress=False)
-    with pytest.raises(ValueError, match="max_n must be at least 2"):
-        tasks.capacity_sweep([1], max_n=1, progress=False)
-    with pytest.raises(ValueError, match="hidden size must be a positive int, got 0"):
-        tasks.capacity_sweep([1, 0], progress=False)
+@pytest.mark.parametrize("seed", [-1, 1.5, True, [0]])
+def test_train_shift_seed_errors(seed):
+    with pytest.raises(ValueError, match=r"train_shift: seed must be a non-negative int"):
+        train_shift(ShiftConfig(5, 2, steps=10), seed, progress=False)
+
+
+@pytest.mark.parametrize("seeds", [[-1], [1.5], [], 0, "01"])
+def test_train_shift_seeds_errors(seeds):
+    with pytest.raises(
+        ValueError, match=r"train_shift_seeds: seeds must be a non-empty list of non-negative ints"
+    ):
+        train_shift_seeds(ShiftConfig(5, 2, steps=10), seeds, progress=False)
+
+
+# ---- bad input: a clear error -------------------------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+
+# fmt: off
+BAD_INPUT = [
+    ("train_shift-n", lambda: ShiftConfig(1, 2), ValueError, r"^shift_task: n must be an int >= 2"),
+    ("train_shift-hidden", lambda: ShiftConfig(5, 0), ValueError,
+     r"^ShiftConfig: hidden must be a positive int, got 0"),
+    ("train_shift-steps", lambda: ShiftConfig(5, 2, steps=-1), ValueError,
+     r"^ShiftConfig: steps must be a non-negative int, got -1"),
+    ("train_shift-steps-float", lambda: ShiftConfig(5, 2, steps=1e3), ValueError,
+     r"^ShiftConfig: steps must be a non-negative int, got 1000.0"),
+    ("train_shift-lr-nan", lambda: ShiftConfig(5, 2, lr=NAN), ValueError,
+     r"^ShiftConfig: lr must be a positive finite number, got nan"),
+    ("train_shift-lr-inf", lambda: ShiftConfig(5, 2, lr=INF), ValueError,
+     r"^ShiftConfig: lr must be a positive finite number, got inf"),
+    ("train_shift-lr-zero", lambda: ShiftConfig(5, 2, lr=0.0), ValueError,
+     r"^ShiftConfig: lr must be a positive finite number, got 0.0"),
+    ("train_shift-optimizer", lambda: ShiftConfig(5, 2, optimizer="rmsprop"), ValueError,
+     r"^ShiftConfig: optimizer must be one of \('adam', 'sgd'\), got 'rmsprop'"),
+    ("train_shift-output", lambda: ShiftConfig(5, 2, output="tanh"), ValueError,
+     r"^ShiftConfig: output must be one of \('softmax', 'sigmoid'\), got 'tanh'"),
+    ("train_shift-activation", lambda: ShiftConfig(5, 2, activation="gelu"), ValueError,
+     r"^ShiftConfig: activation must be one of"),
+    ("train_shift-record_every", lambda: ShiftConfig(5, 2, record_every=0), ValueError,
+     r"^ShiftConfig: record_every must be a positive int, got 0"),
+    ("train_shift-seed", lambda: train_shift(ShiftConfig(5, 2), seed=-1, progress=False), ValueError,
+     r"^train_shift: seed must be a non-negative int, got -1"),
+    ("train_shift-seed-float", lambda: train_shift(ShiftConfig(5, 2), seed=1.5, progress=False), ValueError,
+     r"^train_shift: seed must be a non-negative int, got 1.5"),
+    ("train_shift-seed-str", lambda: train_shift(ShiftConfig(5, 2), seed="a", progress=False), ValueError,
+     r"^train_shift: seed must be a non-negative int"),
+    ("train_shift-config", lambda: train_shift({"n": 5}, progress=False), TypeError,
+     r"^train_shift: expects a ShiftConfig such as ShiftConfig\(n=11, hidden=2\), got \{'n': 5\}"),
+    ("train_shift_seeds-empty", lambda: train_shift_seeds(ShiftConfig(5, 2), [], progress=False), ValueError,
+     r"^train_shift_seeds: seeds must be a non-empty list of non-negative ints, got \[\]"),
+    ("train_shift_seeds-negative", lambda: train_shift_seeds(ShiftConfig(5, 2), [0, -1], progress=False),
+     ValueError, r"^train_shift_seeds: seeds must be .* got \[0, -1\]"),
+    ("train_shift_seeds-int", lambda: train_shift_seeds(ShiftConfig(5, 2), 3, progress=False),
+     ValueError, r"^train_shift_seeds: seeds must be a non-empty list of non-negative ints, got 3"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)

@@ -1,0 +1,82 @@
+"""Tests for shift/task.py: the shift task's data, the starting weights, and one example as a scalar graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.bad_input import as_params, assert_clear_error
+from tinygrad_lite import Tensor, Value, nn
+from tinygrad_lite.shift import ShiftConfig, example_loss, initial_weights, shift_task, train_shift
+
+
+@pytest.mark.parametrize("n", [2, 5, 11])
+def test_shift_task_data(n):
+    X, y = shift_task(n)
+    assert X.shape == (n - 1, n) and X.dtype == np.float64
+    assert y.shape == (n - 1,) and y.dtype.kind == "i"
+    np.testing.assert_array_equal(X, np.eye(n)[: n - 1])  # row k: input k+1 fires alone
+    np.testing.assert_array_equal(y, np.arange(1, n))  # input k+1 -> output k+2, zero-based k+1
+    assert 0 not in y  # output 1 never fires
+    assert (X[:, -1] == 0).all()  # input n never fires
+    np.testing.assert_array_equal(X.argmax(axis=1) + 1, y)  # input n fires output n+1
+
+
+def test_initial_weights_are_normal_times_half_w1_then_w2():
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.normal(size=(11, 2)) * 0.5, rng.normal(size=(2, 11)) * 0.5
+    state = initial_weights(11, 2, seed=0)
+    assert list(state) == ["layers.0.weight", "layers.1.weight"]
+    np.testing.assert_array_equal(state["layers.0.weight"], w1.T)  # PyTorch's (out, in) layout
+    np.testing.assert_array_equal(state["layers.1.weight"], w2.T)
+    with_bias = initial_weights(11, 2, seed=0, bias=True)
+    assert list(with_bias) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+    np.testing.assert_array_equal(with_bias["layers.0.bias"], rng.normal(size=2) * 0.5)
+
+
+def test_example_loss_is_the_scalar_twins_cross_entropy():
+    model = train_shift(ShiftConfig(5, 2, steps=300), progress=False).model
+    loss, twin = example_loss(model, 3)
+    assert isinstance(twin, nn.ValueMLP) and loss.label == "loss"
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(twin.state_dict()[name], array)
+    X, y = shift_task(5)
+    per_example = nn.cross_entropy(model(Tensor(X)), y, reduction="none")
+    assert loss.data == pytest.approx(per_example.data[2], rel=1e-12)  # input 3 is example 2
+    assert isinstance(loss, Value) and any(p.grad != 0.0 for p in twin.parameters())  # backward ran
+
+
+@pytest.mark.parametrize("n", [1, 0, -3, 2.0, True, "5"])
+def test_shift_task_needs_n_of_at_least_2(n):
+    with pytest.raises(ValueError, match=r"n must be an int >= 2"):
+        shift_task(n)
+
+
+def seed_model() -> nn.MLP:
+    """The seed's network for N=5, as train_shift returns it."""
+    return train_shift(ShiftConfig(5, 2, steps=0), progress=False).model
+
+
+# fmt: off
+BAD_INPUT = [
+    ("shift_task-1", lambda: shift_task(1), ValueError, r"^shift_task: n must be an int >= 2 .*got 1"),
+    ("shift_task-negative", lambda: shift_task(-3), ValueError, r"^shift_task: n must be an int >= 2"),
+    ("shift_task-float", lambda: shift_task(5.0),
+     ValueError, r"^shift_task: n must be an int >= 2 .*got 5.0"),
+    ("initial_weights-n", lambda: initial_weights(-1, 2, 0), ValueError,
+     r"^initial_weights: n must be a positive int, got -1"),
+    ("initial_weights-seed", lambda: initial_weights(5, 2, "x"),
+     TypeError, r"^initial_weights: rng must be"),
+    ("example_loss-range", lambda: example_loss(seed_model(), 5), ValueError,
+     r"^example_loss: input must be one of the inputs that fire, 1..4, got 5"),
+    ("example_loss-zero", lambda: example_loss(seed_model(), 0), ValueError,
+     r"^example_loss: input must be one of the inputs that fire, 1..4, got 0"),
+    ("example_loss-model", lambda: example_loss("x", 1), TypeError,
+     r"^ValueMLP.from_mlp: expects an MLP, got str"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)

@@ -1,0 +1,69 @@
+"""The shift task's data and starting weights, and one example as a scalar graph.
+
+N one-hot inputs; input n must fire output n+1. Output 1 never fires and input
+N never fires, so there are N-1 examples. The network is N inputs -> H tanh
+neurons -> N softmax outputs, without biases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import checks
+from ..functional import value_cross_entropy
+from ..nn import MLP, ValueMLP
+from ..value import Value
+
+
+def shift_task(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) for the shift task on n nodes.
+
+    X is the (n-1, n) float64 matrix whose row k is the one-hot input k+1; y
+    holds the targets 2..n as 0-based class indices (1..n-1).
+    """
+    if not checks.is_int(n) or n < 2:
+        raise ValueError(f"shift_task: n must be an int >= 2 (at least one example), got {n!r}")
+    return np.eye(n)[: n - 1], np.arange(1, n)
+
+
+def initial_weights(n: int, hidden: int, seed: int, bias: bool = False) -> dict[str, np.ndarray]:
+    """The starting weights for one seed: normal(0, 1) * 0.5 from numpy's default_rng(seed).
+
+    W1 (n x hidden, input -> hidden) is drawn first, then W2 (hidden x n), then
+    the biases if any. Stored in `MLP.state_dict()` form (weights transposed to
+    PyTorch's (out, in) layout).
+    """
+    n, hidden = (
+        checks.positive_int("initial_weights", "n", n),
+        checks.positive_int("initial_weights", "hidden", hidden),
+    )
+    rng = checks.rng("initial_weights", seed)
+    w1 = rng.normal(size=(n, hidden)) * 0.5
+    w2 = rng.normal(size=(hidden, n)) * 0.5
+    if not bias:
+        return {"layers.0.weight": w1.T.copy(), "layers.1.weight": w2.T.copy()}
+    b1, b2 = rng.normal(size=hidden) * 0.5, rng.normal(size=n) * 0.5
+    return {
+        "layers.0.weight": w1.T.copy(),
+        "layers.0.bias": b1,
+        "layers.1.weight": w2.T.copy(),
+        "layers.1.bias": b2,
+    }
+
+
+def example_loss(model: MLP, k: int) -> tuple[Value, ValueMLP]:
+    """The loss of one example as a graph of scalar Values: input k fires, output k+1 should.
+
+    Returns (loss, twin): `twin` is `ValueMLP.from_mlp(model)`, and loss (labelled
+    "loss") is its cross-entropy on that example, with the gradients already
+    computed by `loss.backward()`: what `draw_graph(loss, params=twin)` shows.
+    """
+    twin = ValueMLP.from_mlp(model)
+    n = twin.layers[0].in_features
+    if not checks.is_int(k) or not 1 <= k < n:
+        raise ValueError(f"example_loss: input must be one of the inputs that fire, 1..{n - 1}, got {k!r}")
+    one_hot = [1.0 if i == k - 1 else 0.0 for i in range(n)]
+    loss = value_cross_entropy(twin(one_hot), k)  # input k must fire output k+1 (index k)
+    loss.label = "loss"
+    loss.backward()
+    return loss, twin

@@ -1,0 +1,228 @@
+"""Training the seed's network on the shift task: an ordinary training loop on a batched MLP.
+
+Several seeds train as one model, `MLP(..., copies=K)`: one graph, one optimizer,
+and each copy's numbers exactly those it gets when trained alone (the copies
+share nothing; the optimizers update each number on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, field
+
+import numpy as np
+
+from .. import checks
+from ..functional import check_activation, cross_entropy
+from ..nn import MLP
+from ..optim import SGD, Adam
+from ..tensor import Tensor
+from .task import initial_weights, shift_task
+
+OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+OUTPUTS = ("softmax", "sigmoid")
+
+
+@dataclass(frozen=True)
+class ShiftConfig:
+    """How to train the seed's network on the shift task: everything but the seed.
+
+    The defaults are the seed's run: N=11 nodes, H=2 tanh neurons, softmax output
+    with cross-entropy, full-batch Adam at lr 0.05. `output="sigmoid"` puts
+    independent sigmoids on the outputs with a squared error (the ablation
+    without softmax); `activation="linear"` drops the tanh. With
+    `stop_when_solved`, a network's result is frozen at the update that solved
+    it, and training ends once every network is solved. With `record_every=k`,
+    each result keeps its weights every k updates and at its last step.
+    """
+
+    n: int = 11
+    hidden: int = 2
+    _: KW_ONLY
+    steps: int = 3000
+    lr: float = 0.05
+    optimizer: str = "adam"
+    activation: str = "tanh"
+    output: str = "softmax"
+    bias: bool = False
+    stop_when_solved: bool = False
+    record_every: int | None = None
+
+    def __post_init__(self) -> None:
+        shift_task(self.n)
+        checks.positive_int("ShiftConfig", "hidden", self.hidden)
+        checks.non_negative_int("ShiftConfig", "steps", self.steps)
+        checks.positive_number("ShiftConfig", "lr", self.lr)
+        checks.one_of("ShiftConfig", "optimizer", self.optimizer, tuple(OPTIMIZERS))
+        check_activation("ShiftConfig", self.activation)
+        checks.one_of("ShiftConfig", "output", self.output, OUTPUTS)
+        if self.record_every is not None:
+            checks.positive_int("ShiftConfig", "record_every", self.record_every)
+
+
+@dataclass
+class ShiftResult:
+    """What one training run of the shift task produced."""
+
+    n: int
+    hidden: int
+    seed: int
+    model: MLP
+    accuracy: float  # on the n-1 examples, at the end
+    solved_at: int | None  # updates made before all n-1 examples were first right
+    losses: np.ndarray  # loss before each update
+    accuracies: np.ndarray  # accuracy before each update
+    weight_norms: np.ndarray  # norm of all weights before each update
+    # (step, weights in state_dict form) every `record_every` updates and at the end, for a film
+    snapshots: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list)
+
+    @property
+    def solved(self) -> bool:
+        """All n-1 examples right at the end."""
+        return self.accuracy == 1.0
+
+    @property
+    def weights(self) -> dict[str, np.ndarray]:
+        """The trained weights, as `model.state_dict()`."""
+        return self.model.state_dict()
+
+    def summary(self) -> str:
+        """One line: the accuracy, when all examples were first right, the final loss (or "diverged")."""
+        solved = "never" if self.solved_at is None else f"after {self.solved_at} updates"
+        line = f"N={self.n} H={self.hidden}: accuracy {self.accuracy:.0%}, all examples right {solved}, "
+        if not np.isfinite(self.losses[-1]):
+            return line + f"training diverged (final loss {self.losses[-1]}); try a smaller lr"
+        return line + f"final loss {self.losses[-1]:.6f}"
+
+
+def train_shift(config: ShiftConfig, seed: int = 0, *, progress: bool = True) -> ShiftResult:
+    """Train the seed's network (n -> hidden -> n) on the shift task, full batch, from `seed`'s
+    starting weights (`initial_weights`). Always one ShiftResult; several seeds: `train_shift_seeds`."""
+    if not checks.is_int(seed) or seed < 0:
+        raise ValueError(f"train_shift: seed must be a non-negative int, got {seed!r}")
+    return _train(config, [seed], progress, "train_shift")[0]
+
+
+def train_shift_seeds(
+    config: ShiftConfig, seeds: Sequence[int], *, progress: bool = True
+) -> list[ShiftResult]:
+    """`train_shift` for each of `seeds`, trained together as one batched model: a list of
+    results in the order of `seeds`, each the same, bit for bit, as training that seed alone."""
+    if (
+        not isinstance(seeds, (list, tuple, range))
+        or not seeds
+        or not all(checks.is_int(s) and s >= 0 for s in seeds)
+    ):
+        raise ValueError(
+            f"train_shift_seeds: seeds must be a non-empty list of non-negative ints, got {seeds!r}"
+        )
+    return _train(config, list(seeds), progress, "train_shift_seeds")
+
+
+def _train(config: ShiftConfig, seeds: list[int], progress: bool, owner: str) -> list[ShiftResult]:
+    if not isinstance(config, ShiftConfig):
+        raise TypeError(f"{owner}: expects a ShiftConfig such as ShiftConfig(n=11, hidden=2), got {config!r}")
+    X, y = shift_task(config.n)
+    x, model = Tensor(X), _stacked_model(config, seeds)
+    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr)
+    recorder = Recorder(config, len(seeds))
+    with (
+        np.errstate(all="ignore"),
+        _progress_bar(config, progress) as bar,
+    ):  # a diverging run reports, never warns
+        for step in bar:
+            logits = model(x)  # (copies, n-1, n)
+            loss = _loss_per_copy(logits, y, config.output)  # (copies,)
+            if recorder.record(step, model, loss, logits):
+                break
+            optimizer.zero_grad()
+            loss.sum().backward()  # each copy's loss depends on its own weights only
+            optimizer.step()
+            if progress and step % 50 == 0:
+                bar.set_postfix(recorder.postfix(step), refresh=False)
+    return recorder.results(model, seeds)
+
+
+def _stacked_model(config: ShiftConfig, seeds: list[int]) -> MLP:
+    """One MLP with a copy per seed, each starting from `initial_weights(n, hidden, seed)`, in float64."""
+    nets = []
+    for seed in seeds:
+        net = MLP(config.n, config.hidden, config.n, config.activation, config.bias, dtype=np.float64)
+        net.load_state_dict(initial_weights(config.n, config.hidden, seed, config.bias))
+        nets.append(net)
+    return MLP.stack(nets)
+
+
+def _loss_per_copy(logits: Tensor, y: np.ndarray, output: str) -> Tensor:
+    """The mean loss of each copy over the n-1 examples: softmax cross-entropy, or sigmoid squared error."""
+    copies, n = logits.shape[0], logits.shape[-1]
+    if output == "softmax":
+        return cross_entropy(logits, np.broadcast_to(y, (copies, len(y))), reduction="none").mean(axis=1)
+    return ((logits.sigmoid() - np.eye(n)[y]) ** 2).mean(axis=(1, 2))
+
+
+def _progress_bar(config: ShiftConfig, progress: bool):
+    from tqdm.auto import tqdm  # here, so that `import tinygrad_lite` never imports tqdm
+
+    steps = range(config.steps + 1)
+    return tqdm(steps, desc=f"shift N={config.n} H={config.hidden}", disable=not progress, leave=False)
+
+
+class Recorder:
+    """What training keeps, per step and per copy: loss, accuracy and weight norm before each update;
+    when each copy first got every example right (its weights then, with `stop_when_solved`);
+    and every `record_every` updates, each copy's weights."""
+
+    def __init__(self, config: ShiftConfig, copies: int) -> None:
+        self.config = config
+        self.losses, self.accuracies, self.norms = (np.zeros((config.steps + 1, copies)) for _ in range(3))
+        self.solved_at: list[int | None] = [None] * copies
+        self.frozen: list[MLP | None] = [None] * copies
+        self.snapshots: list[tuple[int, list[dict[str, np.ndarray]]]] = []
+        self.last = 0
+
+    def record(self, step: int, model: MLP, loss: Tensor, logits: Tensor) -> bool:
+        """Keep this step's numbers; True once training is over."""
+        y = np.arange(1, self.config.n)
+        self.losses[step] = loss.data
+        self.accuracies[step] = (logits.data.argmax(-1) == y).mean(-1)
+        self.norms[step] = np.sqrt(
+            sum((p.data**2).sum(axis=tuple(range(1, p.ndim))) for p in model.parameters())
+        )
+        for k in np.flatnonzero(self.accuracies[step] == 1.0):
+            if self.solved_at[k] is None:
+                self.solved_at[k] = step
+                self.frozen[k] = model.copy(k) if self.config.stop_when_solved else None
+        self.last = step
+        all_solved = all(s is not None for s in self.solved_at)
+        done = step == self.config.steps or (self.config.stop_when_solved and all_solved)
+        every = self.config.record_every
+        if every is not None and (step % every == 0 or done):
+            self.snapshots.append((step, [model.copy(k).state_dict() for k in range(len(self.solved_at))]))
+        return done
+
+    def postfix(self, step: int) -> dict[str, str]:
+        """The progress bar's numbers: mean loss and accuracy over the copies."""
+        return {"loss": f"{self.losses[step].mean():.4g}", "acc": f"{self.accuracies[step].mean():.2f}"}
+
+    def results(self, model: MLP, seeds: list[int]) -> list[ShiftResult]:
+        """One ShiftResult per copy, each ending at its own last step (the solving one, if frozen)."""
+        return [self._result(k, seed, self.frozen[k] or model.copy(k)) for k, seed in enumerate(seeds)]
+
+    def _result(self, k: int, seed: int, net: MLP) -> ShiftResult:
+        last = self.last if self.frozen[k] is None else self.solved_at[k]
+        snapshots = [(step, states[k]) for step, states in self.snapshots if step < last]
+        if self.config.record_every is not None:
+            snapshots.append((last, net.state_dict()))
+        return ShiftResult(
+            n=self.config.n,
+            hidden=self.config.hidden,
+            seed=seed,
+            model=net,
+            accuracy=float(self.accuracies[last, k]),
+            solved_at=self.solved_at[k],
+            losses=self.losses[: last + 1, k].copy(),
+            accuracies=self.accuracies[: last + 1, k].copy(),
+            weight_norms=self.norms[: last + 1, k].copy(),
+            snapshots=snapshots,
+        )
