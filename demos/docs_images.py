@@ -8,7 +8,7 @@ out when Graphviz is not installed); the plots need matplotlib, the `plot` extra
 (`pip install -e '.[plot]'`). `make docs-images` installs it and runs this
 script and `demos/capacity.py --out docs/images`.
 
-Every run uses the seed's setup from tasks.train_shift: weights normal * 0.5 from
+Every run uses the seed's setup from shift.train_shift: weights normal * 0.5 from
 numpy's default_rng(seed), Adam with lr 0.05, full batch, the numbers the
 tutorial prints.
 """
@@ -21,9 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_lite import Tensor, Value, draw_graph, draw_network, tasks
-from tinygrad_lite.nn import MLP, cross_entropy
+from tinygrad_lite import Tensor, Value
+from tinygrad_lite.functional import cross_entropy
+from tinygrad_lite.nn import MLP
 from tinygrad_lite.optim import Adam
+from tinygrad_lite.shift import ShiftConfig, initial_weights, shift_task, train_shift, train_shift_seeds
+from tinygrad_lite.viz import draw_graph, draw_network
 
 DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
@@ -42,41 +45,41 @@ def expression(path: Path) -> None:
     c = s.tanh()
     c.label = "c"
     c.backward()
-    draw_graph(c).render(outfile=path, cleanup=True)
+    draw_graph(c).save(path)
 
 
 def tensor_step(path: Path) -> None:
     """One full-batch step of the seed's 5-2-5 network as Tensor ops: forward, loss, backward."""
     model = MLP(5, 2, 5, dtype=np.float64)
-    model.load_state_dict(tasks.initial_weights(5, 2, seed=0))
-    X, y = tasks.shift_task(5)
+    model.load_state_dict(initial_weights(5, 2, seed=0))
+    X, y = shift_task(5)
     x = Tensor(X)
     x.label = "X (4 one-hot inputs)"
     loss = cross_entropy(model(x), y)
     loss.label = "loss"
     loss.backward()
-    draw_graph(loss, rankdir="TB", params=model).render(outfile=path, cleanup=True)
+    draw_graph(loss, rankdir="TB", params=model).save(path)
 
 
 def network_5_1(path: Path) -> None:
     """One tanh neuron, N=5, trained: input 3 fires and output 5 wins, where output 4 should."""
-    result = tasks.train_shift(5, 1, steps=3000, seed=0, progress=False)
+    result = train_shift(ShiftConfig(5, 1, steps=3000), seed=0, progress=False)
     title = f"One hidden neuron, N=5, after 3000 updates: accuracy {result.accuracy:.0%}"
-    draw_network(result.model, x=3, title=title).render(outfile=path, cleanup=True)
+    draw_network(result.model, x=3, title=title).save(path)
 
 
 def network_5_2(path: Path) -> None:
     """Two tanh neurons, N=5, trained: the seed's first worked example, input 1 fires."""
-    result = tasks.train_shift(5, 2, steps=3000, seed=0, progress=False)
+    result = train_shift(ShiftConfig(5, 2, steps=3000), seed=0, progress=False)
     title = f"Two hidden neurons, N=5, after 3000 updates: accuracy {result.accuracy:.0%}"
-    draw_network(result.model, x=1, title=title).render(outfile=path, cleanup=True)
+    draw_network(result.model, x=1, title=title).save(path)
 
 
 def network_11_2(path: Path) -> None:
     """Two tanh neurons, N=11, trained for 2000 updates: input 3 fires, output 4 wins."""
-    result = tasks.train_shift(11, 2, steps=2000, seed=0, progress=False)
+    result = train_shift(ShiftConfig(11, 2, steps=2000), seed=0, progress=False)
     title = f"Two hidden neurons, N=11, after 2000 updates: accuracy {result.accuracy:.0%}"
-    draw_network(result.model, x=3, title=title).render(outfile=path, cleanup=True)
+    draw_network(result.model, x=3, title=title).save(path)
 
 
 # ---- plots (matplotlib) ---------------------------------------------------------------
@@ -104,7 +107,7 @@ def _save(fig, path: Path) -> None:
 def training_11_2(path: Path) -> None:
     """Loss and accuracy of the N=11 H=2 run over its 2000 updates."""
     plt = _pyplot()
-    result = tasks.train_shift(11, 2, steps=2000, seed=0, progress=False)
+    result = train_shift(ShiftConfig(11, 2, steps=2000), seed=0, progress=False)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
     ax_loss.semilogy(result.losses)
     ax_loss.set(xlabel="update", ylabel="cross-entropy loss", title="N=11, two tanh neurons: loss")
@@ -123,8 +126,8 @@ def training_11_2(path: Path) -> None:
 def _weight_history(n: int, hidden: int, steps: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """|weight| of every input-side and output-side weight after each update (train_shift's loop by hand)."""
     model = MLP(n, hidden, n, dtype=np.float64)
-    model.load_state_dict(tasks.initial_weights(n, hidden, seed))
-    X, y = tasks.shift_task(n)
+    model.load_state_dict(initial_weights(n, hidden, seed))
+    X, y = shift_task(n)
     x = Tensor(X)
     opt = Adam(model.parameters(), lr=0.05)
     w_in, w_out = model.layers[0].weight, model.layers[1].weight
@@ -173,18 +176,10 @@ def ablation_linear(path: Path) -> None:
     plt = _pyplot()
     fig, (ax_adam, ax_sgd) = plt.subplots(1, 2, figsize=(9.5, 3.4))
     for activation, colour in (("tanh", "C0"), ("linear", "C3")):
-        run = tasks.train_shift(5, 2, steps=3000, seed=0, activation=activation, progress=False)
+        run = train_shift(ShiftConfig(5, 2, steps=3000, activation=activation), seed=0, progress=False)
         ax_adam.plot(run.weight_norms, color=colour, label=f"{activation} hidden layer")
-        runs = tasks.train_shift(
-            11,
-            2,
-            steps=3000,
-            seed=list(range(5)),
-            activation=activation,
-            optimizer="sgd",
-            lr=5.0,
-            progress=False,
-        )
+        sgd = ShiftConfig(11, 2, steps=3000, activation=activation, optimizer="sgd", lr=5.0)
+        runs = train_shift_seeds(sgd, range(5), progress=False)
         for k, run in enumerate(runs):
             ax_sgd.semilogy(
                 run.weight_norms,
@@ -205,7 +200,7 @@ def ablation_sigmoid(path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4))
     for ax, n in zip(axes, (5, 11)):
         for output, colour in (("softmax", "C0"), ("sigmoid", "C3")):
-            runs = tasks.train_shift(n, 2, steps=3000, seed=list(range(5)), output=output, progress=False)
+            runs = train_shift_seeds(ShiftConfig(n, 2, steps=3000, output=output), range(5), progress=False)
             for k, run in enumerate(runs):
                 jitter = (k - 2) * 0.6  # so five identical curves stay visible
                 ax.plot(

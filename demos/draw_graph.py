@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 
 from tinygrad_lite import Tensor, Value
-from tinygrad_lite.draw import Diagram, draw_graph, draw_network
-from tinygrad_lite.nn import MLP, ValueMLP, cross_entropy, value_cross_entropy
-from tinygrad_lite.tasks import shift_task, train_shift
+from tinygrad_lite.functional import cross_entropy
+from tinygrad_lite.nn import MLP
+from tinygrad_lite.shift import ShiftConfig, example_loss, shift_task, train_shift
+from tinygrad_lite.viz import Picture, draw_graph, draw_network
 
 
-def small_expression() -> Diagram:
+def small_expression() -> Picture:
     """The micrograd lecture's kind of picture: c = tanh(a*b + e^a), after backward."""
     a = Value(2.0, label="a")
     b = Value(-3.0, label="b")
@@ -28,17 +29,14 @@ def small_expression() -> Diagram:
     return draw_graph(c)
 
 
-def scalar_network(n: int = 5, hidden: int = 2) -> Diagram:
+def scalar_network(n: int = 5, hidden: int = 2) -> Picture:
     """The 5-2-5 network as scalar Values, for one example: input 1 fires, output 2 is the target."""
-    twin = ValueMLP.from_mlp(train_shift(n, hidden, steps=300, progress=False).model)
-    x, target = [1.0] + [0.0] * (n - 1), 1  # one-hot input 1 (index 0); target output 2 (index 1)
-    loss = value_cross_entropy(twin(x), target)
-    loss.label = "loss"
-    loss.backward()
+    model = train_shift(ShiftConfig(n, hidden, steps=300), progress=False).model
+    loss, twin = example_loss(model, 1)  # the loss of that example, after loss.backward()
     return draw_graph(loss, params=twin)
 
 
-def tensor_step(n: int = 5, hidden: int = 2) -> Diagram:
+def tensor_step(n: int = 5, hidden: int = 2) -> Picture:
     """One full-batch training step of the seed's network as Tensor ops: forward, loss, backward."""
     model = MLP(n, hidden, n, rng=0)
     X, y = shift_task(n)
@@ -50,9 +48,9 @@ def tensor_step(n: int = 5, hidden: int = 2) -> Diagram:
     return draw_graph(loss, params=model)
 
 
-def trained_network(n: int = 11, hidden: int = 2) -> Diagram:
+def trained_network(n: int = 11, hidden: int = 2) -> Picture:
     """The trained N=11 H=2 network, with the seed's worked example: input 3 fires."""
-    result = train_shift(n, hidden, seed=0, progress=False)
+    result = train_shift(ShiftConfig(n, hidden), seed=0, progress=False)
     print(f"trained N={n} H={hidden}: accuracy {result.accuracy:.0%}")
     return draw_network(result.model, x=3, title=f"The seed's network, trained: N={n}, H={hidden}")
 
@@ -64,9 +62,8 @@ def main(out: Path) -> None:
         "tensor_step_graph": tensor_step,
         "network_11_2": trained_network,
     }
-    out.mkdir(parents=True, exist_ok=True)
     for name, draw in pictures.items():
-        print(draw().render(outfile=out / f"{name}.svg", cleanup=True))
+        print(draw().save(out / f"{name}.svg"))
 
 
 if __name__ == "__main__":

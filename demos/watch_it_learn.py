@@ -17,8 +17,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tinygrad_lite import Value, training_film, watch_backward
-from tinygrad_lite.tasks import train_shift
+from tinygrad_lite import Value
+from tinygrad_lite.shift import ShiftConfig, train_shift
+from tinygrad_lite.viz import training_film, watch_backward
 
 
 def replay(out: Path) -> Path:
@@ -30,7 +31,7 @@ def replay(out: Path) -> Path:
 
 
 def film(out: Path, n: int = 11, hidden: int = 2, steps: int = 5000) -> Path:
-    result = train_shift(n, hidden, steps=steps, seed=0, record_every=steps // 200)
+    result = train_shift(ShiftConfig(n, hidden, steps=steps, record_every=steps // 200), seed=0)
     print(
         f"trained N={n} H={hidden}: accuracy {result.accuracy:.0%}, all right from update {result.solved_at}"
     )
@@ -38,7 +39,6 @@ def film(out: Path, n: int = 11, hidden: int = 2, steps: int = 5000) -> Path:
 
 
 def main(out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     print(replay(out))
     print(film(out))
 

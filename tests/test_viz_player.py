@@ -225,10 +225,10 @@ def run_in_browser(page: Path) -> dict:
 
 @pytest.mark.skipif(BROWSER is None, reason=f"no headless browser found (looked for {', '.join(BROWSERS)})")
 def test_players_work_in_a_real_browser(tmp_path: Path) -> None:
-    from tinygrad_lite.shift import train_shift
+    from tinygrad_lite.shift import ShiftConfig, train_shift
 
     replay = watch_backward(expression()).save(tmp_path / "replay.html")
-    result = train_shift(5, 2, steps=60, seed=0, progress=False, record_every=10)
+    result = train_shift(ShiftConfig(5, 2, steps=60, record_every=10), seed=0, progress=False)
     film = training_film(result, fps=8).save(tmp_path / "film.html")
     for page, frames, fps in ((replay, 4, 1), (film, 7, 8)):
         seen = run_in_browser(page)

@@ -8,11 +8,14 @@ import struct
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.bad_input import as_params, assert_clear_error
 from tests.viz_helpers import dot_counts, expression, svg_parts
-from tinygrad_lite import Value
+from tinygrad_lite import Tensor, Value
+from tinygrad_lite.functional import cross_entropy
+from tinygrad_lite.nn import MLP
 from tinygrad_lite.viz import Picture, RenderError, draw_graph, render
 from tinygrad_lite.viz import rendering as render_module
 from tinygrad_lite.viz.rendering import MAX_PIXELS, find_renderer, layout
@@ -54,7 +57,10 @@ def test_svg_from_graphviz_pure_is_well_formed_with_every_node_and_edge() -> Non
 
 @needs_dot
 def test_svg_from_system_dot_is_well_formed_with_every_node_and_edge() -> None:
-    picture = draw_graph(expression())
+    mlp = MLP(5, 2, 5, rng=0)
+    loss = cross_entropy(mlp(Tensor(np.eye(5)[:4], dtype=np.float32)), np.arange(1, 5))
+    loss.backward()
+    picture = draw_graph(loss, params=mlp)
     assert find_renderer()[0] == "dot"
     assert svg_parts(render(picture.source, program="dot").decode("utf-8"))[:2] == dot_counts(picture.source)
     assert svg_parts(picture.svg())[:2] == dot_counts(picture.source)
