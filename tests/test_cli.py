@@ -1,14 +1,19 @@
-"""Tests for cli.py: `python -m tinygrad_lite train | sweep`, and one-line errors for bad arguments."""
+"""Tests for cli.py: train, sweep and draw from the command line; one-line errors, Ctrl-C, closed pipes."""
 
 from __future__ import annotations
 
+import re
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 
 import numpy as np
 import pytest
 
-from tinygrad_lite import Tensor, cli, load, nn, tasks
+from tinygrad_lite import Tensor, cli, load, nn, shift
+from tinygrad_lite.shift import ShiftConfig
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:
@@ -50,7 +55,7 @@ def test_train_prints_accuracy_and_the_weight_table(capsys):
     assert err == ""
     lines = out.splitlines()
     assert lines[0] == "N=5 H=2: accuracy 100%, all examples right after 22 updates, final loss 0.003966"
-    expected = tasks.weight_table(tasks.train_shift(5, 2, steps=300, progress=False).model)
+    expected = shift.weight_table(shift.train_shift(ShiftConfig(5, 2, steps=300), progress=False).model)
     assert "\n".join(lines[1:]) == expected
     assert len(lines) == 1 + 2 + 5  # the summary, the table's two header lines, one row per node
 
@@ -65,7 +70,8 @@ def test_train_options_reach_the_training(capsys):
     assert cli.main(["train", "--n", "4", "--steps", "50", "--optimizer", "sgd", "--lr", "0.3", "--seed", "2",
                      "--activation", "linear", "--output", "sigmoid", "--quiet"]) == 0  # fmt: skip
     out, _ = capsys.readouterr()
-    r = tasks.train_shift(4, 2, 50, 0.3, "sgd", seed=2, activation="linear", output="sigmoid", progress=False)
+    config = ShiftConfig(4, 2, steps=50, lr=0.3, optimizer="sgd", activation="linear", output="sigmoid")
+    r = shift.train_shift(config, 2, progress=False)
     assert out.splitlines() == [
         f"N=4 H=2: accuracy {r.accuracy:.0%}, all examples right "
         f"{'never' if r.solved_at is None else f'after {r.solved_at} updates'}, final loss {r.losses[-1]:.6f}"
@@ -83,7 +89,7 @@ def test_train_save_writes_a_loadable_checkpoint(tmp_path, capsys):
     }
     model = nn.MLP(5, 2, 5, dtype=np.float64)
     model.load_state_dict(state)
-    X, y = tasks.shift_task(5)
+    X, y = shift.shift_task(5)
     assert (model(Tensor(X)).data.argmax(axis=1) == y).all()
 
 
@@ -98,6 +104,19 @@ def test_sweep_prints_the_table(capsys):
         " H | largest N learned | seed says    | N tried (seeds that learned it)",
         " 1 |                 3 | fails (N=5)  | 3:3/3, 4:0/3, 5:0/3",
     ]
+
+
+# ---- draw ---------------------------------------------------------------------------------------
+
+
+def test_draw_writes_the_graph_and_the_network(tmp_path, capsys):
+    out = tmp_path / "new" / "pictures"  # made at write time
+    assert cli.main(["draw", "--n", "4", "--steps", "50", "--input", "2", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["graph_n4_h2_input2.svg", "network_n4_h2.svg"]
+    assert sorted(printed) == sorted(str(out / name) for name in names)
+    assert all((out / name).read_text("utf-8").lstrip().startswith("<?xml") for name in names)
 
 
 # ---- bad arguments: one line on stderr, no traceback ------------------------------------------------
@@ -130,10 +149,10 @@ def test_usage_errors_exit_2_with_one_line(args, message, capsys):
         (["train", "--n", "1"], "tinygrad-lite train: error: shift_task: n must be an int >= 2"),
         (
             ["train", "--hidden", "0"],
-            "tinygrad-lite train: error: train_shift: hidden must be a positive int",
+            "tinygrad-lite train: error: ShiftConfig: hidden must be a positive int",
         ),
         (["train", "--steps", "-1"], "steps must be a non-negative int, got -1"),
-        (["train", "--lr", "0"], "lr must be a positive number, got 0.0"),
+        (["train", "--lr", "0"], "lr must be a positive finite number, got 0.0"),
         (["train", "--save", "/no/such/dir/x.npz"], "--save: the directory '/no/such/dir' does not exist"),
         (
             ["sweep", "--seeds", "0"],
@@ -156,3 +175,133 @@ def test_bad_arguments_in_a_subprocess(args):
     result = run_module(*args)
     assert result.returncode != 0 and result.stdout == ""
     assert_one_line_error(result.stderr)
+
+
+# ---- more bad arguments: non-zero exit, one line on stderr, nothing on stdout ----------------------
+
+TMP = tempfile.gettempdir()  # an existing directory, for "path is a directory"
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        status = cli.main(args)
+    except SystemExit as exit_:  # argparse's usage errors
+        status = exit_.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_line(status: int, out: str, err: str, pattern: str) -> None:
+    assert status != 0
+    assert out == "", out  # refused before any training or printing
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    assert "Traceback" not in err
+    assert re.search(pattern, err), err
+
+
+@pytest.mark.parametrize(
+    "args, pattern",
+    [
+        (["train", "--lr", "nan"], r"ShiftConfig: lr must be a positive finite number, got nan"),
+        (["train", "--lr", "inf"], r"ShiftConfig: lr must be a positive finite number, got inf"),
+        (["train", "--n", "-3"], r"shift_task: n must be an int >= 2"),
+        (["train", "--hidden", "-1"], r"ShiftConfig: hidden must be a positive int, got -1"),
+        (["train", "--seed", "-1"], r"train_shift: seed must be a non-negative int"),
+        (["train", "--steps", "1e3"], r"argument --steps: invalid int value: '1e3'"),
+        (["train", "--save", TMP], r"--save: '.*' is a directory"),
+        (["train", "--save", ""], r"--save: path is empty; give a file name"),
+        (["draw", "--input", "0"], r"example_loss: input must be one of the inputs that fire, 1..4, got 0"),
+        (["draw", "--n", "1"], r"shift_task: n must be an int >= 2"),
+        (["draw", "--hidden", "0"], r"ShiftConfig: hidden must be a positive int"),
+        (["draw", "--format", "gif"], r"argument --format: invalid choice: 'gif'"),
+        (
+            ["sweep", "--lr", "-1", "--max-n", "3"],
+            r"ShiftConfig: lr must be a positive finite number, got -1.0",
+        ),
+        (["sweep", "--steps", "-5", "--max-n", "3"], r"ShiftConfig: steps must be a non-negative int"),
+        (["sweep", "--hidden", "x"], r"argument --hidden: invalid int value: 'x'"),
+        (["film", "--every", "0"], r"--every must be a positive number of updates, got 0"),
+        (["film", "--fps", "nan"], r"--fps must be a positive number, got nan"),
+    ],
+)
+def test_the_cli_refuses_bad_input_with_one_line(args, pattern, capsys):
+    status, out, err = run_cli([*args, "--quiet"], capsys)
+    assert_one_line(status, out, err, rf"^tinygrad-lite {args[0]}: error: {pattern}")
+
+
+def test_the_cli_refuses_a_file_as_the_picture_folder(tmp_path, capsys):
+    taken = tmp_path / "pictures"
+    taken.write_text("not a folder")
+    status, out, err = run_cli(["draw", "--out", str(taken), "--quiet"], capsys)
+    assert_one_line(status, out, err, r"^tinygrad-lite draw: error: --out: '.*pictures' is a file")
+
+
+@pytest.mark.parametrize(
+    "error, pattern",
+    [
+        (MemoryError("Unable to allocate 74.5 GiB for an array"), r"error: Unable to allocate 74.5 GiB"),
+        (MemoryError(), r"error: MemoryError$"),
+        (ValueError("first line\nsecond line"), r"error: first line second line$"),
+    ],
+)
+def test_the_cli_reports_out_of_memory_and_long_messages_on_one_line(error, pattern, capsys, monkeypatch):
+    def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(shift, "train_shift", fails)
+    assert_one_line(*run_cli(["train", "--quiet"], capsys), pattern)
+
+
+def test_a_bug_is_not_hidden_as_a_one_line_error(monkeypatch):
+    def fails(*args, **kwargs):
+        raise RecursionError("a bug")
+
+    monkeypatch.setattr(shift, "train_shift", fails)
+    with pytest.raises(RecursionError):
+        cli.main(["train", "--quiet"])
+
+
+# ---- a run that diverges, Ctrl-C, a closed pipe ------------------------------------------------------
+
+
+def test_a_diverging_run_says_so_and_leaks_no_numpy_warning():
+    result = run_module("train", "--n", "5", "--steps", "20", "--lr", "1e308", "--quiet")
+    assert result.returncode == 0 and result.stderr == ""
+    assert "training diverged (final loss nan); try a smaller lr" in result.stdout.splitlines()[0]
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
+    save = tmp_path / "model.npz"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tinygrad_lite",
+            "train",
+            "--steps",
+            "100000000",
+            "--quiet",
+            "--save",
+            str(save),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # well into training
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert (out, err) == ("", "tinygrad-lite: interrupted\n")
+    assert list(tmp_path.iterdir()) == []  # no partial output
+
+
+def test_a_closed_pipe_ends_quietly():
+    # 2,000 rows of weights (80 kB) overflow the pipe's buffer after `head` has left.
+    command = (
+        f"{sys.executable} -m tinygrad_lite train --n 2000 --steps 0 --quiet | head -1; exit $PIPESTATUS"
+    )
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("N=2000 H=2: accuracy") and len(result.stdout.splitlines()) == 1
+    assert result.stderr == ""
+    assert result.returncode == 141  # 128 + SIGPIPE, as a program killed by the signal reports

@@ -1,14 +1,34 @@
-"""The command line: `python -m tinygrad_lite train | sweep | draw | film ...` (also `tinygrad-lite`)."""
+"""The command line: `python -m tinygrad_lite train | sweep | draw | film ...` (also `tinygrad-lite`).
+
+The options every command shares (--n, --hidden, --steps, --lr, --seed, --quiet)
+are declared once, in SHARED; each command picks those it takes, with its
+defaults. Each handler checks its output path, calls the library, and prints.
+A failure is one line on stderr (exit 1; 2 for a usage error); Ctrl-C is
+`tinygrad-lite: interrupted` (exit 130); a closed pipe ends it quietly.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from . import draw, film, io, nn, tasks
+from . import files, io, shift
+
+PROG = "tinygrad-lite"
+
+# Each shared option once: (type, help). A command gives its default for each one it takes.
+SHARED = {
+    "n": (int, "number of input/output nodes (default %(default)s)"),
+    "hidden": (int, "hidden tanh neurons (default %(default)s)"),
+    "steps": (int, "full-batch updates (default %(default)s)"),
+    "lr": (float, "learning rate (default %(default)s)"),
+    "seed": (int, "the seed of the starting weights (default %(default)s)"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,151 +38,147 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _shared(**defaults: Any) -> argparse.ArgumentParser:
+    """A parent parser with the shared options named in `defaults`, with those defaults, and --quiet."""
+    parent = argparse.ArgumentParser(add_help=False)
+    for name, default in defaults.items():
+        kind, help = SHARED[name]
+        parent.add_argument(f"--{name}", type=kind, default=default, help=help)
+    parent.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parent
+
+
+def _config(args: argparse.Namespace, **settings: Any) -> shift.ShiftConfig:
+    return shift.ShiftConfig(args.n, args.hidden, steps=args.steps, lr=args.lr, **settings)
+
+
+# ---- the commands ---------------------------------------------------------------------
+
+
 def _train(args: argparse.Namespace) -> None:
-    if args.save and not Path(args.save).parent.is_dir():  # say so before training, not after
-        raise FileNotFoundError(f"--save: the directory {str(Path(args.save).parent)!r} does not exist")
-    if args.save and Path(args.save).is_dir():
-        raise IsADirectoryError(f"--save: {args.save!r} is a directory; give a file name such as model.npz")
-    result = tasks.train_shift(
-        args.n,
-        args.hidden,
-        steps=args.steps,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        seed=args.seed,
-        activation=args.activation,
-        output=args.output,
-        progress=not args.quiet,
-    )
-    solved = "never" if result.solved_at is None else f"after {result.solved_at} updates"
-    print(
-        f"N={args.n} H={args.hidden}: accuracy {result.accuracy:.0%}, all examples right {solved}, "
-        f"final loss {result.losses[-1]:.6f}"
-    )
+    config = _config(args, optimizer=args.optimizer, activation=args.activation, output=args.output)
+    if args.save is not None:  # refuse a path that cannot be written before training, not after
+        files.output_path("--save", args.save, example="model.npz")
+    result = shift.train_shift(config, args.seed, progress=not args.quiet)
+    print(result.summary())
     if args.activation == "tanh":
-        print(tasks.weight_table(result.model))
-    if args.save:
+        print(shift.weight_table(result.model))
+    if args.save is not None:
         io.save(result.model.state_dict(), args.save)
         print(f"saved the weights to {args.save}")
 
 
 def _sweep(args: argparse.Namespace) -> None:
-    results = tasks.capacity_sweep(
+    results = shift.capacity_sweep(
         args.hidden, seeds=args.seeds, steps=args.steps, lr=args.lr, max_n=args.max_n, progress=not args.quiet
     )
-    print(tasks.sweep_table(results))
+    print(shift.sweep_table(results))
 
 
 def _draw(args: argparse.Namespace) -> None:
-    tasks.shift_task(args.n)  # a bad --n is reported as such, not as a bad --input
-    if Path(args.out).exists() and not Path(args.out).is_dir():  # say so before training, not after
-        raise NotADirectoryError(f"--out: {args.out!r} is a file; give a folder for the pictures")
-    if not 1 <= args.input < args.n:
-        raise ValueError(f"--input must be one of the inputs that fire, 1..{args.n - 1}, got {args.input}")
-    result = tasks.train_shift(args.n, args.hidden, steps=args.steps, seed=args.seed, progress=not args.quiet)
-    twin = nn.ValueMLP.from_mlp(result.model)
-    k = args.input
-    one_hot = [1.0 if i == k - 1 else 0.0 for i in range(args.n)]
-    loss = nn.value_cross_entropy(twin(one_hot), k)  # input k must fire output k+1 (index k)
-    loss.label = "loss"
-    loss.backward()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    from . import viz  # graphviz loads only for the pictures
+
+    out, name = Path(args.out), f"n{args.n}_h{args.hidden}"
+    files.output_path("--out", out / f"network_{name}.{args.format}", make_parents=True)
+    result = shift.train_shift(_config(args), args.seed, progress=not args.quiet)
+    loss, twin = shift.example_loss(result.model, args.input)
     pictures = {
-        f"graph_n{args.n}_h{args.hidden}_input{k}": draw.draw_graph(loss, params=twin),
-        f"network_n{args.n}_h{args.hidden}": draw.draw_network(result.model, x=k),
+        f"graph_{name}_input{args.input}": viz.draw_graph(loss, params=twin),
+        f"network_{name}": viz.draw_network(result.model, x=args.input),
     }
-    for name, picture in pictures.items():
-        print(picture.render(outfile=out / f"{name}.{args.format}", cleanup=True))
+    for file_name, picture in pictures.items():
+        print(picture.save(out / f"{file_name}.{args.format}"))
 
 
 def _film(args: argparse.Namespace) -> None:
+    from . import viz  # graphviz loads only for the pictures
+
     if args.every is not None and args.every < 1:  # say so before training, not after
         raise ValueError(f"--every must be a positive number of updates, got {args.every}")
-    if not args.fps > 0:
+    if not 0 < args.fps < math.inf:
         raise ValueError(f"--fps must be a positive number, got {args.fps}")
     every = args.every or max(1, math.ceil(args.steps / 200))  # about 200 frames
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result = tasks.train_shift(
-        args.n,
-        args.hidden,
-        steps=args.steps,
-        lr=args.lr,
-        seed=args.seed,
-        progress=not args.quiet,
-        record_every=every,
-    )
-    player = film.training_film(result, fps=args.fps)
-    player.save(out)
-    print(f"N={args.n} H={args.hidden}: accuracy {result.accuracy:.0%}; {len(player)} frames, every {every}")
-    print(out)
+    config = _config(args, record_every=every)
+    files.output_path("--out", args.out, make_parents=True, example="film.html")
+    result = shift.train_shift(config, args.seed, progress=not args.quiet)
+    player = viz.training_film(result, fps=args.fps)
+    path = player.save(args.out)
+    print(f"{result.summary()}; {len(player)} frames, every {every}")
+    print(path)
+
+
+# ---- the parser ------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `train`, `sweep`, `draw` and `film`, each with its options and defaults."""
-    parser = _Parser(prog="tinygrad-lite", description="Train and inspect the seed's shift-task networks.")
+    parser = _Parser(prog=PROG, description="Train and inspect the seed's shift-task networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = commands.add_parser("train", help="train N -> H -> N on the shift task")
-    train.add_argument("--n", type=int, default=11, help="number of input/output nodes (default 11)")
-    train.add_argument("--hidden", type=int, default=2, help="hidden tanh neurons (default 2)")
-    train.add_argument("--steps", type=int, default=3000, help="full-batch updates (default 3000)")
-    train.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
-    train.add_argument("--optimizer", choices=tuple(tasks.OPTIMIZERS), default="adam")
+    train = commands.add_parser(
+        "train",
+        help="train N -> H -> N on the shift task",
+        parents=[_shared(n=11, hidden=2, steps=3000, lr=0.05, seed=0)],
+    )
+    train.add_argument("--optimizer", choices=tuple(shift.OPTIMIZERS), default="adam")
     train.add_argument("--activation", choices=("tanh", "linear"), default="tanh", help="hidden layer")
-    train.add_argument("--output", choices=tasks.OUTPUTS, default="softmax", help="output layer")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--output", choices=shift.OUTPUTS, default="softmax", help="output layer")
     train.add_argument("--save", metavar="PATH", help="write the trained weights to PATH (.npz)")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
-    sweep = commands.add_parser("sweep", help="the largest N each hidden size learns")
+    sweep = commands.add_parser(
+        "sweep", help="the largest N each hidden size learns", parents=[_shared(steps=5000, lr=0.05)]
+    )
     sweep.add_argument("--hidden", type=int, nargs="+", default=[1, 2, 3, 4], help="hidden sizes to try")
     sweep.add_argument("--seeds", type=int, default=3, help="seeds per N (default 3)")
-    sweep.add_argument("--steps", type=int, default=5000, help="update budget per run (default 5000)")
-    sweep.add_argument("--lr", type=float, default=0.05)
     sweep.add_argument("--max-n", type=int, default=256, help="largest N to try (default 256)")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(run=_sweep)
 
-    pictures = commands.add_parser(
-        "draw", help="draw one example's computation graph and the trained network"
+    draw = commands.add_parser(
+        "draw",
+        help="draw one example's computation graph and the trained network",
+        parents=[_shared(n=5, hidden=2, steps=3000, lr=0.05, seed=0)],
     )
-    pictures.add_argument("--n", type=int, default=5, help="number of input/output nodes (default 5)")
-    pictures.add_argument("--hidden", type=int, default=2, help="hidden tanh neurons (default 2)")
-    pictures.add_argument("--steps", type=int, default=3000, help="training updates first (default 3000)")
-    pictures.add_argument("--seed", type=int, default=0)
-    pictures.add_argument(
-        "--input", type=int, default=1, help="which input fires in the drawn example (1-based)"
-    )
-    pictures.add_argument("--format", choices=("svg", "png", "pdf"), default="svg")
-    pictures.add_argument("--out", default="out", help="folder for the pictures (default out/)")
-    pictures.add_argument("--quiet", action="store_true", help="no progress bar")
-    pictures.set_defaults(run=_draw)
+    draw.add_argument("--input", type=int, default=1, help="which input fires in the drawn example (1-based)")
+    draw.add_argument("--format", choices=("svg", "png", "pdf"), default="svg")
+    draw.add_argument("--out", default="out", help="folder for the pictures (default out/)")
+    draw.set_defaults(run=_draw)
 
-    movie = commands.add_parser("film", help="a film of the network learning, as one HTML file")
-    movie.add_argument("--n", type=int, default=11, help="number of input/output nodes (default 11)")
-    movie.add_argument("--hidden", type=int, default=2, help="hidden tanh neurons (default 2)")
-    movie.add_argument("--steps", type=int, default=5000, help="full-batch updates (default 5000)")
-    movie.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
-    movie.add_argument("--seed", type=int, default=0)
-    movie.add_argument("--every", type=int, help="updates between frames (default: steps / 200)")
-    movie.add_argument("--fps", type=float, default=8.0, help="frames per second when playing (default 8)")
-    movie.add_argument("--out", default="out/film.html", help="the HTML file (default out/film.html)")
-    movie.add_argument("--quiet", action="store_true", help="no progress bar")
-    movie.set_defaults(run=_film)
+    film = commands.add_parser(
+        "film",
+        help="a film of the network learning, as one HTML file",
+        parents=[_shared(n=11, hidden=2, steps=5000, lr=0.05, seed=0)],
+    )
+    film.add_argument("--every", type=int, help="updates between frames (default: steps / 200)")
+    film.add_argument("--fps", type=float, default=8.0, help="frames per second when playing (default 8)")
+    film.add_argument("--out", default="out/film.html", help="the HTML file (default out/film.html)")
+    film.set_defaults(run=_film)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 on success)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, TypeError, OSError, MemoryError, draw.RenderError) as error:
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `tinygrad-lite train | head`: the reader left, so stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141
+    except Exception as error:
+        if not _reported(error):
+            raise
         message = str(error).replace("\n", " ") or type(error).__name__  # one line, never empty
-        print(f"{parser.prog} {args.command}: error: {message}", file=sys.stderr)
+        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _reported(error: Exception) -> bool:
+    """An error for the user or the system to fix (a bad value, a file, memory, a renderer): one line."""
+    rendering = sys.modules.get(f"{__package__}.viz.rendering")  # loaded only if a picture was drawn
+    render_error = getattr(rendering, "RenderError", ())
+    return isinstance(error, (ValueError, TypeError, OSError, MemoryError, render_error))
