@@ -61,17 +61,7 @@ def draw_graph(
     `layout` (`picture.layout()` of an earlier picture of the same graph) puts
     every box and edge where that picture had them, so a series does not move.
     """
-    if not isinstance(root, (Value, Tensor)):
-        raise TypeError(f"draw_graph: expects a Value or a Tensor, got {type(root).__name__}")
-    max_nodes = checks.positive_int("draw_graph", "max_nodes", max_nodes)
-    checks.one_of("draw_graph", "rankdir", rankdir, ("LR", "RL", "TB", "BT"))
-    for arg, given in (("grads", grads), ("notes", notes), ("edge_notes", edge_notes)):
-        if given is not None and not isinstance(given, Mapping):
-            raise TypeError(f"draw_graph: {arg} must be a dict keyed by node, got {type(given).__name__}")
-    if layout is not None and not isinstance(layout, Layout):
-        raise TypeError(
-            f"draw_graph: layout must be a Layout (picture.layout()), got {type(layout).__name__}"
-        )
+    _check(root, rankdir, max_nodes, {"grads": grads, "notes": notes, "edge_notes": edge_notes}, layout)
     nodes, left_out = _visible(root, max_nodes)
     style = _Style(_param_names(params), grads, notes or {}, edge_notes or {}, set(highlight), _Pins(layout))
     dot = graphviz.Digraph("computation", graph_attr={"rankdir": rankdir, "fontname": _FONT})
@@ -87,6 +77,21 @@ def draw_graph(
         return Picture(dot.source)
     _add_corners(dot, layout)
     return Picture(dot.source, engine="neato", options=["-n2"])  # -n2: draw at the places given
+
+
+def _check(root: Any, rankdir: Any, max_nodes: Any, mappings: dict[str, Any], layout: Any) -> None:
+    """draw_graph's arguments, or a TypeError or ValueError that says which one is wrong and why."""
+    if not isinstance(root, (Value, Tensor)):
+        raise TypeError(f"draw_graph: expects a Value or a Tensor, got {type(root).__name__}")
+    checks.positive_int("draw_graph", "max_nodes", max_nodes)
+    checks.one_of("draw_graph", "rankdir", rankdir, ("LR", "RL", "TB", "BT"))
+    for name, given in mappings.items():
+        if given is not None and not isinstance(given, Mapping):
+            raise TypeError(f"draw_graph: {name} must be a dict keyed by node, got {type(given).__name__}")
+    if layout is not None and not isinstance(layout, Layout):
+        raise TypeError(
+            f"draw_graph: layout must be a Layout (picture.layout()), got {type(layout).__name__}"
+        )
 
 
 def _visible(root: Node, max_nodes: int) -> tuple[list[Node], int]:
