@@ -7,7 +7,7 @@ share nothing; the optimizers update each number on its own).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
@@ -124,23 +124,24 @@ def _train(config: ShiftConfig, seeds: list[int], progress: bool, owner: str) ->
         raise TypeError(f"{owner}: expects a ShiftConfig such as ShiftConfig(n=11, hidden=2), got {config!r}")
     X, y = shift_task(config.n)
     x, model = Tensor(X), _stacked_model(config, seeds)
+    loss_per_copy = _loss_function(config.output, y, len(seeds))
     optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr)
-    recorder = Recorder(config, len(seeds))
+    recorder = Recorder(config, model)
     with (
         np.errstate(all="ignore"),
         _progress_bar(config, progress) as bar,
     ):  # a diverging run reports, never warns
         for step in bar:
             logits = model(x)  # (copies, n-1, n)
-            loss = _loss_per_copy(logits, y, config.output)  # (copies,)
-            if recorder.record(step, model, loss, logits):
+            loss = loss_per_copy(logits)  # (copies,)
+            if recorder.record(step, loss, logits):
                 break
             optimizer.zero_grad()
             loss.sum().backward()  # each copy's loss depends on its own weights only
             optimizer.step()
             if progress and step % 50 == 0:
                 bar.set_postfix(recorder.postfix(step), refresh=False)
-    return recorder.results(model, seeds)
+    return recorder.results(seeds)
 
 
 def _stacked_model(config: ShiftConfig, seeds: list[int]) -> MLP:
@@ -153,12 +154,14 @@ def _stacked_model(config: ShiftConfig, seeds: list[int]) -> MLP:
     return MLP.stack(nets)
 
 
-def _loss_per_copy(logits: Tensor, y: np.ndarray, output: str) -> Tensor:
-    """The mean loss of each copy over the n-1 examples: softmax cross-entropy, or sigmoid squared error."""
-    copies, n = logits.shape[0], logits.shape[-1]
+def _loss_function(output: str, y: np.ndarray, copies: int) -> Callable[[Tensor], Tensor]:
+    """logits (copies, n-1, n) -> each copy's mean loss over the n-1 examples (copies,):
+    softmax cross-entropy, or the squared error of independent sigmoids."""
     if output == "softmax":
-        return cross_entropy(logits, np.broadcast_to(y, (copies, len(y))), reduction="none").mean(axis=1)
-    return ((logits.sigmoid() - np.eye(n)[y]) ** 2).mean(axis=(1, 2))
+        targets = np.broadcast_to(y, (copies, len(y)))
+        return lambda logits: cross_entropy(logits, targets, reduction="none").mean(axis=1)
+    one_hot = np.eye(len(y) + 1)[y]
+    return lambda logits: ((logits.sigmoid() - one_hot) ** 2).mean(axis=(1, 2))
 
 
 def _progress_bar(config: ShiftConfig, progress: bool):
@@ -173,22 +176,22 @@ class Recorder:
     when each copy first got every example right (its weights then, with `stop_when_solved`);
     and every `record_every` updates, each copy's weights."""
 
-    def __init__(self, config: ShiftConfig, copies: int) -> None:
-        self.config = config
+    def __init__(self, config: ShiftConfig, model: MLP) -> None:
+        self.config, self.model, self.params = config, model, model.parameters()
+        self.targets = shift_task(config.n)[1]
+        copies = model.copies
         self.losses, self.accuracies, self.norms = (np.zeros((config.steps + 1, copies)) for _ in range(3))
         self.solved_at: list[int | None] = [None] * copies
         self.frozen: list[MLP | None] = [None] * copies
         self.snapshots: list[tuple[int, list[dict[str, np.ndarray]]]] = []
         self.last = 0
 
-    def record(self, step: int, model: MLP, loss: Tensor, logits: Tensor) -> bool:
+    def record(self, step: int, loss: Tensor, logits: Tensor) -> bool:
         """Keep this step's numbers; True once training is over."""
-        y = np.arange(1, self.config.n)
+        model = self.model
         self.losses[step] = loss.data
-        self.accuracies[step] = (logits.data.argmax(-1) == y).mean(-1)
-        self.norms[step] = np.sqrt(
-            sum((p.data**2).sum(axis=tuple(range(1, p.ndim))) for p in model.parameters())
-        )
+        self.accuracies[step] = (logits.data.argmax(-1) == self.targets).mean(-1)
+        self.norms[step] = np.sqrt(sum((p.data**2).sum(axis=tuple(range(1, p.ndim))) for p in self.params))
         for k in np.flatnonzero(self.accuracies[step] == 1.0):
             if self.solved_at[k] is None:
                 self.solved_at[k] = step
@@ -205,9 +208,9 @@ class Recorder:
         """The progress bar's numbers: mean loss and accuracy over the copies."""
         return {"loss": f"{self.losses[step].mean():.4g}", "acc": f"{self.accuracies[step].mean():.2f}"}
 
-    def results(self, model: MLP, seeds: list[int]) -> list[ShiftResult]:
+    def results(self, seeds: list[int]) -> list[ShiftResult]:
         """One ShiftResult per copy, each ending at its own last step (the solving one, if frozen)."""
-        return [self._result(k, seed, self.frozen[k] or model.copy(k)) for k, seed in enumerate(seeds)]
+        return [self._result(k, seed, self.frozen[k] or self.model.copy(k)) for k, seed in enumerate(seeds)]
 
     def _result(self, k: int, seed: int, net: MLP) -> ShiftResult:
         last = self.last if self.frozen[k] is None else self.solved_at[k]
