@@ -60,10 +60,10 @@ def scalar_step(kind: str):
     import numpy as np
     from bench_scalar import SeedNet, micrograd_value
 
-    from tinygrad_lite import Value, tasks
+    from tinygrad_lite import Value, shift
 
     value_cls = Value if kind == "value-ours" else micrograd_value()
-    examples = [(int(np.argmax(x)), int(t)) for x, t in zip(*tasks.shift_task(5))]
+    examples = [(int(np.argmax(x)), int(t)) for x, t in zip(*shift.shift_task(5))]
     return SeedNet(value_cls, 5, 2, examples).train_step
 
 
@@ -71,9 +71,9 @@ def child(kind: str, steps: int) -> None:
     """Train `steps` steps and print the RSS samples as one JSON line."""
     start = time.perf_counter()
     if kind.startswith("train-shift"):
-        from tinygrad_lite import tasks
+        from tinygrad_lite import shift
 
-        tasks.train_shift(11, 2, steps=steps, progress=False)
+        shift.train_shift(shift.ShiftConfig(11, 2, steps=steps), progress=False)
         samples = [(steps, rss_now(), rss_peak())]
     else:
         step = scalar_step(kind) if kind.startswith("value") else tensor_step(kind)
@@ -124,13 +124,13 @@ def rss_runs() -> list[str]:
     short, long_ = run_child("train-shift", 1_000), run_child("train-shift", STEPS)
     growth = long_["samples"][0][2] - short["samples"][0][2]
     rows.append(
-        ["tasks.train_shift(11, 2), steps=1,000 vs 10,000 (separate processes)"]
+        ["shift.train_shift(11, 2), steps=1,000 vs 10,000 (separate processes)"]
         + [""] * (len(SAMPLES) - 1)
         + [mib(long_["samples"][0][2]), mib(long_["samples"][0][1]), f"{growth / 1024:+.0f} KiB", ""]
     )
     verdicts.append(
         check(
-            "tasks.train_shift: peak RSS of 10,000 steps within 1 MiB of 1,000 steps "
+            "shift.train_shift: peak RSS of 10,000 steps within 1 MiB of 1,000 steps "
             "(it keeps 3 floats per step of history)",
             growth <= FLAT_BYTES,
         )
@@ -161,10 +161,10 @@ def bytes_per_node() -> list[str]:
     import numpy as np
     from bench_scalar import SeedNet, count_nodes, engines, random_program, run_program
 
-    from tinygrad_lite import tasks
+    from tinygrad_lite import shift
 
     program = random_program(700)
-    examples = [(int(np.argmax(x)), int(t)) for x, t in zip(*tasks.shift_task(11))]
+    examples = [(int(np.argmax(x)), int(t)) for x, t in zip(*shift.shift_task(11))]
     rows, per = [], {}
     for name, value_cls, gc_off in engines():
         if gc_off:

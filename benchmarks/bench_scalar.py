@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from _common import Contender, fmt_time, heading, quartiles, run_interleaved, timing_table
-from tinygrad_lite import Value, nn, optim, tasks
+from tinygrad_lite import Value, nn, optim, shift
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # micrograd's topological sort recurses
 SAMPLE_S = 0.25
@@ -216,7 +216,7 @@ class IdiomaticNet:
 
     def __init__(self, n: int, hidden: int, examples: list[tuple[int, int]]) -> None:
         self.model = nn.ValueMLP(n, hidden, n, bias=False)
-        self.model.load_state_dict(tasks.initial_weights(n, hidden, 0))
+        self.model.load_state_dict(shift.initial_weights(n, hidden, 0))
         self.data = [([1.0 if i == k else 0.0 for i in range(n)], t) for k, t in examples]
         self.opt = optim.Adam(self.model.parameters(), lr=0.05)
 
@@ -285,7 +285,7 @@ def bench_steps(repeats: int) -> dict:
     summary = {}
     rows = engines()
     for n in (5, 11):
-        examples = list(zip(*tasks.shift_task(n)))
+        examples = list(zip(*shift.shift_task(n)))
         examples = [(int(np.argmax(x)), int(t)) for x, t in examples]
         nets = {name: SeedNet(value_cls, n, 2, examples) for name, value_cls, _ in rows}
         idiomatic = IdiomaticNet(n, 2, examples)

@@ -4,7 +4,7 @@ Each contender starts from the same weights (normal * 0.5 from default_rng(0))
 with Adam(lr=0.05), makes the model, then trains full-batch until all 10
 examples are right: a forward, the accuracy check, and (while not yet solved)
 backward and update. The contenders and the numpy floor are those of
-bench_tensor.py; tasks.train_shift runs with stop_when_solved=True. Every one
+bench_tensor.py; shift.train_shift runs with stop_when_solved=True. Every one
 should stop after 244 updates.
 """
 
@@ -15,7 +15,7 @@ import argparse
 from _common import Contender, check, fmt_ratio, fmt_time, heading, paired_ratio, run_interleaved
 from _common import quartiles, timing_table
 from bench_tensor import OursMLP, Torch, shift_problem, trainers
-from tinygrad_lite import tasks
+from tinygrad_lite import shift
 
 N, HIDDEN, MAX_UPDATES = 11, 2, 5000
 
@@ -33,7 +33,9 @@ def solve(trainer: type) -> int:
 
 
 def solve_with_train_shift() -> int:
-    result = tasks.train_shift(N, HIDDEN, steps=MAX_UPDATES, stop_when_solved=True, progress=False)
+    result = shift.train_shift(
+        shift.ShiftConfig(N, HIDDEN, steps=MAX_UPDATES, stop_when_solved=True), progress=False
+    )
     return result.solved_at
 
 
@@ -44,7 +46,7 @@ def main() -> None:
     if not _common.installed("torch"):
         _common.skip_note("PyTorch eager", "torch", "make bench installs the CPU build torch==2.13.0+cpu")
     runs = {t.name: (lambda t=t: solve(t)) for t in trainers()}
-    runs["tasks.train_shift(stop_when_solved=True)"] = solve_with_train_shift
+    runs["shift.train_shift(stop_when_solved=True)"] = solve_with_train_shift
     updates = {name: run() for name, run in runs.items()}
     contenders = [Contender(name, run) for name, run in runs.items()]
     run_interleaved(contenders, repeats=args.repeats, warmup=1, sample_s=0.05)

@@ -1,6 +1,6 @@
 """Benchmark 4: the capacity sweep, H=1..4 with 3 seeds and the default budget, wall time.
 
-Runs tasks.capacity_sweep one hidden size at a time (the same searches as
+Runs shift.capacity_sweep one hidden size at a time (the same searches as
 capacity_sweep([1, 2, 3, 4]) in one call) so the time of each shows, and checks
 the total against the target of 60 s. A single run: it is long, and nothing
 else runs beside it.
@@ -11,7 +11,7 @@ import time
 
 from _common import check, fmt_time, heading, table
 
-from tinygrad_lite import tasks
+from tinygrad_lite import shift
 
 TARGET_S = 60.0
 
@@ -24,7 +24,7 @@ def main() -> None:
     total_wall = total_cpu = 0.0
     for hidden in args.hidden:
         wall, cpu = time.perf_counter(), time.process_time()
-        (result,) = tasks.capacity_sweep([hidden], seeds=3, progress=False)
+        (result,) = shift.capacity_sweep([hidden], seeds=3, progress=False)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         total_wall, total_cpu = total_wall + wall, total_cpu + cpu
         results.append(result)
@@ -33,7 +33,7 @@ def main() -> None:
     rows.append(["total", fmt_time(total_wall), fmt_time(total_cpu), sum(r[3] for r in rows), ""])
     heading("4. Capacity sweep: H=1..4, 3 seeds, 5000 Adam updates per run (default budget)")
     print(table(["hidden size", "wall time", "CPU time", "trainings (N tried)", "largest N"], rows))
-    print("\n```\n" + tasks.sweep_table(results) + "\n```\n")
+    print("\n```\n" + shift.sweep_table(results) + "\n```\n")
     print(check(f"total wall time under {TARGET_S:.0f} s", total_wall < TARGET_S, fmt_time(total_wall)))
 
 

@@ -10,9 +10,10 @@ backward and Adam with no graph at all. The contenders:
 
 - tinygrad_lite nn.MLP: the model as a learner writes it (nn.MLP(bias=False,
   dtype=float64) loaded with the same weights, nn.cross_entropy, optim.Adam);
-- tinygrad_lite stacked: the graph tasks.train_shift builds (x @ W1 with W1 of
-  shape (1, N, H), per-model losses summed), without its bookkeeping;
-- tasks.train_shift: the library's training loop itself, time per update
+- tinygrad_lite stacked: a stack of one model written out by hand (x @ W1 with W1
+  of shape (1, N, H), per-model losses summed), as train_shift built it before
+  MLP(copies=K); without its bookkeeping;
+- shift.train_shift: the library's training loop itself, time per update
   (it also records loss, accuracy and weight norms every step);
 - PyTorch eager, if installed (the same model with F.cross_entropy and
   torch.optim.Adam).
@@ -31,7 +32,7 @@ import math
 import numpy as np
 
 from _common import Contender, check, fmt_ratio, heading, paired_ratio, run_interleaved, timing_table
-from tinygrad_lite import Tensor, nn, optim, tasks
+from tinygrad_lite import Tensor, nn, optim, shift
 
 SHIFT_CONFIGS = [(5, 2), (11, 2), (30, 3), (100, 4)]
 BEFORE = {  # µs per Adam step measured before issue 8 on this machine class: (floor, PyTorch eager)
@@ -45,7 +46,7 @@ BETAS, EPS = (0.9, 0.999), 1e-8
 
 def shift_problem(n: int, hidden: int) -> dict:
     """X, y of the shift task and the seed's starting weights W1 (n, hidden), W2 (hidden, n)."""
-    X, y = tasks.shift_task(n)
+    X, y = shift.shift_task(n)
     rng = np.random.default_rng(0)
     W1 = rng.normal(size=(n, hidden)) * 0.5
     W2 = rng.normal(size=(hidden, n)) * 0.5
@@ -140,7 +141,7 @@ class OursMLP:
 
 
 class OursStacked:
-    """The graph tasks.train_shift builds for one seed: W1 (1, N, H), W2 (1, H, N), per-model losses."""
+    """A stack of one model by hand: W1 (1, N, H), W2 (1, H, N), per-model losses (the old train_shift)."""
 
     name = "tinygrad_lite stacked"
 
@@ -201,15 +202,15 @@ def trainers() -> list[type]:
 
 
 class TrainShiftUpdates:
-    """tasks.train_shift itself: `updates` updates per call (plus one final forward)."""
+    """shift.train_shift itself: `updates` updates per call (plus one final forward)."""
 
-    name = "tasks.train_shift"
+    name = "shift.train_shift"
 
     def __init__(self, n: int, hidden: int, updates: int = 100) -> None:
         self.n, self.hidden, self.updates = n, hidden, updates
 
     def step(self) -> None:
-        tasks.train_shift(self.n, self.hidden, steps=self.updates, progress=False)
+        shift.train_shift(shift.ShiftConfig(self.n, self.hidden, steps=self.updates), progress=False)
 
 
 # ---- the trajectory check ------------------------------------------------------------
@@ -233,8 +234,8 @@ def trajectory_check() -> bool:
     for trainer in trainers():
         solved_at, loss = trajectory(trainer, p)
         rows.append((trainer.name, solved_at, f"{loss:.6f}"))
-    result = tasks.train_shift(11, 2, steps=2000, progress=False)
-    rows.append(("tasks.train_shift", result.solved_at, f"{result.losses[2000]:.6f}"))
+    result = shift.train_shift(shift.ShiftConfig(11, 2, steps=2000), progress=False)
+    rows.append(("shift.train_shift", result.solved_at, f"{result.losses[2000]:.6f}"))
     for name, solved_at, loss in rows:
         same = solved_at == 244 and loss == "0.012439"
         ok &= same

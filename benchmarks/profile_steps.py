@@ -8,7 +8,7 @@
 
 The steps: "tensor" is one nn.MLP Adam step at N=11 H=2 (bench_tensor.py),
 "scalar" one full-batch Adam step of the 11-2-11 Value network (bench_scalar.py),
-"train_shift" one update inside tasks.train_shift(11, 2). cProfile's own cost
+"train_shift" one update inside shift.train_shift(11, 2). cProfile's own cost
 per Python call inflates small functions; py-spy samples without that bias
 (pip install py-spy) and is what docs/benchmarks.md quotes.
 """
@@ -37,13 +37,13 @@ def make_step(kind: str) -> tuple[Callable[[], object], int]:
         import numpy as np
         from bench_scalar import SeedNet
 
-        from tinygrad_lite import Value, tasks
+        from tinygrad_lite import Value, shift
 
-        examples = [(int(np.argmax(x)), int(t)) for x, t in zip(*tasks.shift_task(11))]
+        examples = [(int(np.argmax(x)), int(t)) for x, t in zip(*shift.shift_task(11))]
         return SeedNet(Value, 11, 2, examples).train_step, 1
-    from tinygrad_lite import tasks
+    from tinygrad_lite import shift
 
-    return (lambda: tasks.train_shift(11, 2, steps=500, progress=False)), 500
+    return (lambda: shift.train_shift(shift.ShiftConfig(11, 2, steps=500), progress=False)), 500
 
 
 def run_for(step: Callable[[], object], seconds: float) -> int:

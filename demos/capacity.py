@@ -15,28 +15,28 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tinygrad_lite import tasks
+from tinygrad_lite import shift
 
 OUTPUTS = ("capacity_sweep.txt", "capacity_sweep.svg")
 OUT = Path(__file__).resolve().parent.parent / "out"
 
-# The seed post's claims (tasks.SEED_CAPACITY) as numbers to plot: "close to the
+# The seed post's claims (shift.SEED_CAPACITY) as numbers to plot: "close to the
 # limit" at 11 for two neurons, "something like thirty" for three, "more than a
 # hundred" for four.
 SEED_N = {2: 11, 3: 30, 4: 100}
 
 
-def table(results: list[tasks.SweepResult], seeds: int, steps: int, lr: float, max_n: int) -> str:
-    """The sweep as text: the budget it ran with, then tasks.sweep_table."""
+def table(results: list[shift.SweepResult], seeds: int, steps: int, lr: float, max_n: int) -> str:
+    """The sweep as text: the budget it ran with, then shift.sweep_table."""
     budget = (
         f"Capacity sweep: {seeds} seeds per N, {steps} Adam updates each (lr {lr}), "
         f"N searched up to {max_n}.\n"
         "'Learns N' means at least one seed gets all N-1 examples right.\n"
     )
-    return budget + tasks.sweep_table(results)
+    return budget + shift.sweep_table(results)
 
 
-def plot(results: list[tasks.SweepResult], path: Path, label: str) -> bool:
+def plot(results: list[shift.SweepResult], path: Path, label: str) -> bool:
     """The largest N learned against H, ours beside the seed's; False when matplotlib is missing."""
     try:
         import matplotlib
@@ -72,7 +72,7 @@ def plot(results: list[tasks.SweepResult], path: Path, label: str) -> bool:
     seed = [(h, n) for h, n in SEED_N.items() if h in hs]
     ax.plot(*zip(*seed), "s--", color="C1", fillstyle="none", label="the seed post (rough numbers)")
     for h, n in seed:
-        words = tasks.SEED_CAPACITY[h]
+        words = shift.SEED_CAPACITY[h]
         ax.annotate(words, (h, n), xytext=(-8, 4), textcoords="offset points", ha="right", color="C1")
     ax.set_yscale("log")
     ax.set_ylim(2, 1500)
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-n", type=int, default=256, help="largest N to try (default 256)")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for the table and plot (default out/)")
     args = parser.parse_args(argv)
-    results = tasks.capacity_sweep(args.hidden, args.seeds, args.steps, args.lr, args.max_n)
+    results = shift.capacity_sweep(args.hidden, args.seeds, args.steps, args.lr, args.max_n)
     text = table(results, args.seeds, args.steps, args.lr, args.max_n)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)

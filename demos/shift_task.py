@@ -9,11 +9,12 @@ walk-through.
 import sys
 from pathlib import Path
 
-from tinygrad_lite import draw_network, tasks
+from tinygrad_lite import draw_network
+from tinygrad_lite.shift import ShiftConfig, train_shift, weight_table, worked_example
 
 
 def show(n: int, hidden: int, steps: int, out: Path) -> None:
-    result = tasks.train_shift(n, hidden, steps=steps, seed=0)
+    result = train_shift(ShiftConfig(n, hidden, steps=steps), seed=0)
     print(
         f"\n=== N={n}, H={hidden}: {n * n} connections without a hidden layer, {2 * n * hidden} with it ==="
     )
@@ -21,13 +22,13 @@ def show(n: int, hidden: int, steps: int, out: Path) -> None:
         f"accuracy {result.accuracy:.0%}; all {n - 1} examples right after {result.solved_at} updates; "
         f"loss {result.losses[0]:.3f} -> {result.losses[-1]:.2e}"
     )
-    print(tasks.weight_table(result.model))
+    print(weight_table(result.model))
     for k in (1, n // 2, n - 1):
-        print(tasks.worked_example(result.model, k))
+        print(worked_example(result.model, k))
     picture = draw_network(
         result.model, x=3, title=f"The seed's network after {steps} updates: N={n}, H={hidden}"
     )
-    print(picture.render(outfile=out / f"shift_n{n}_h{hidden}.svg", cleanup=True))
+    print(picture.save(out / f"shift_n{n}_h{hidden}.svg"))
 
 
 if __name__ == "__main__":
