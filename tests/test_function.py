@@ -263,3 +263,27 @@ BAD_INPUT = [
 @pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
 def test_bad_input_gets_a_clear_error(call, expected, pattern):
     assert_clear_error(call, expected, pattern)
+
+
+def test_a_value_s_grad_stays_a_python_float_through_a_function():
+    v = Value(0.5)
+    Sin.apply(v).backward()
+    assert type(v.grad) is float and v.grad == pytest.approx(math.cos(0.5))
+
+
+def short_backward(x, y):
+    return op("short", x.data + y.data, (x, y), lambda g: (g,))
+
+
+def misfit_backward(x):
+    return op("misfit", x.data * 2, (x,), lambda g: (np.ones(7),))
+
+
+BAD_INPUT += [
+    ("op-backward-count-Tensor", lambda: short_backward(tensor(3), tensor(3)).sum().backward(), ValueError,
+     r"^short: backward returned 1 gradient\(s\) for 2 input\(s\)"),
+    ("op-backward-count-Value", lambda: short_backward(Value(1.0), Value(2.0)).backward(), ValueError,
+     r"^short: backward returned 1 gradient\(s\) for 2 input\(s\)"),
+    ("op-backward-shape", lambda: misfit_backward(tensor(3)).sum().backward(), ValueError,
+     r"^misfit: backward returned gradients of shapes \(7,\) for inputs of shapes \(3,\)"),
+]  # fmt: skip

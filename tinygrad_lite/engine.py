@@ -89,6 +89,14 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     return out
 
 
+def wrong_count(node: Node, grads: tuple) -> ValueError:
+    """The error for a backward that did not return one gradient per input."""
+    return ValueError(
+        f"{node.op}: backward returned {len(grads)} gradient(s) for {len(node.parents)} input(s); "
+        "return one per input (None where there is none)"
+    )
+
+
 def _only_for(needs_grad: tuple[bool, ...], backward: Backward) -> Backward:
     """`backward`, giving None for the inputs that did not require grad when the op ran."""
 

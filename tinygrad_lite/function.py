@@ -37,7 +37,11 @@ class Context:
         self.saved_tensors: tuple = ()
 
     def save_for_backward(self, *values: Any) -> None:
-        """Keep arrays (or floats) for backward; they are taken as they are now, at forward time."""
+        """Keep arrays (or floats) for backward.
+
+        They are kept as they are, not copied: change an input's data in place
+        before backward and backward sees the change (`detect_anomaly()` catches it).
+        """
         self.saved_tensors = values
 
 
@@ -70,7 +74,7 @@ class Function:
         ctx = Context()
         data = cls.forward(ctx, *(x.data if isinstance(x, Node) else x for x in inputs))
         nodes = tuple(inputs[i] for i in positions)
-        shapes = [np.shape(x.data) for x in nodes]
+        shapes = [None if isinstance(x.data, float) else x.data.shape for x in nodes]  # None: a Value
 
         def backward(g: Any) -> tuple:
             grads = cls.backward(ctx, g)
@@ -85,10 +89,15 @@ class Function:
         return op(cls.__name__, data, nodes, backward)
 
 
-def _checked(name: str, k: int, grad: Any, shape: tuple[int, ...]) -> Any:
-    """A gradient from backward, if it fits its input (equal, or broadcast from it)."""
-    if grad is None or not shape:
+def _checked(name: str, k: int, grad: Any, shape: tuple[int, ...] | None) -> Any:
+    """A gradient from backward, if it fits its input (equal, or broadcast from it).
+
+    A Value's gradient becomes a Python float, so `.grad` stays one.
+    """
+    if grad is None:
         return grad
+    if shape is None:
+        return float(grad)
     grad_shape = np.shape(grad)
     try:
         fits = np.broadcast_shapes(grad_shape, shape) == grad_shape

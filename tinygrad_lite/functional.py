@@ -57,17 +57,19 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     except (AttributeError, TypeError, ValueError):
         raise _linear_error(x, weight, bias) from None
     parents = (x, weight) if bias is None else (x, weight, bias)
-    need_x = x.requires_grad
+    need_x, with_bias = x.requires_grad, bias is not None
+    return op("linear", out, parents, lambda g: _linear_backward(g, x_data, w, need_x, with_bias))
+
+
+def _linear_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool, with_bias: bool) -> tuple:
+    """dx, dweight (and dbias); for a 2-D weight, any batch axes of x and g are flattened into one."""
+    grad_x = g @ w if need_x else None
     if w.ndim == 2:
-        return op("linear", out, parents, lambda g: _linear_backward(g, x_data, w, need_x))
-    return op("linear", out, parents, lambda g: (g @ w if need_x else None, g.swapaxes(-1, -2) @ x_data, g))
-
-
-def _linear_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool) -> tuple:
-    """The 2-D weight case, with any batch axes of x and g flattened into one."""
-    g_rows = g.reshape(-1, g.shape[-1])
-    grad_weight = g_rows.T @ x.reshape(-1, x.shape[-1])
-    return (g @ w if need_x else None), grad_weight, g_rows.sum(axis=0)
+        g_rows = g.reshape(-1, g.shape[-1])
+        grad_weight, grad_bias = g_rows.T @ x.reshape(-1, x.shape[-1]), g_rows.sum(axis=0)
+    else:  # a stack of weights: the engine sums the batch axes back to each input's shape
+        grad_weight, grad_bias = g.swapaxes(-1, -2) @ x, g
+    return (grad_x, grad_weight, grad_bias) if with_bias else (grad_x, grad_weight)
 
 
 def _linear_error(x: Any, weight: Any, bias: Any) -> Exception:

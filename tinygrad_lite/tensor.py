@@ -63,10 +63,16 @@ class Tensor(Node):
         return out
 
     def _vjp(self, g: np.ndarray) -> list[np.ndarray | None]:
-        return [
-            unbroadcast(grad, parent.data.shape) if grad is not None and parent.requires_grad else None
-            for parent, grad in zip(self.parents, self.backward_fn(g))
-        ]
+        grads = self.backward_fn(g)
+        if len(grads) != len(self.parents):
+            raise engine.wrong_count(self, grads)
+        try:
+            return [
+                unbroadcast(grad, parent.data.shape) if grad is not None and parent.requires_grad else None
+                for parent, grad in zip(self.parents, grads)
+            ]
+        except (ValueError, AttributeError):
+            raise _misfit(self, grads) from None
 
     def _accumulate(self, g: np.ndarray) -> None:
         if self.grad is None:
@@ -432,6 +438,16 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def spread(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
     """g of a reduction over `axes`, stretched back to the input's `shape` (a read-only view)."""
     return np.broadcast_to(g if keepdims else np.expand_dims(g, axes), shape)
+
+
+def _misfit(node: Tensor, grads: tuple) -> ValueError:
+    """The error for a backward whose gradients do not fit their inputs' shapes."""
+    got = ", ".join(str(np.shape(grad)) for grad in grads)
+    want = ", ".join(str(parent.shape) for parent in node.parents)
+    return ValueError(
+        f"{node.op}: backward returned gradients of shapes {got} for inputs of shapes {want}; "
+        "each must have its input's shape, or a shape that input broadcast to"
+    )
 
 
 def _broadcasting(name: str, fn: np.ufunc, a: Tensor, b: Tensor) -> np.ndarray:

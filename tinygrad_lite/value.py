@@ -52,7 +52,10 @@ class Value(Node):
         return out
 
     def _vjp(self, g: float) -> tuple:
-        return self.backward_fn(g)
+        grads = self.backward_fn(g)
+        if len(grads) != len(self.parents):
+            raise engine.wrong_count(self, grads)
+        return grads
 
     def _accumulate(self, g: float) -> None:
         self.grad += g
