@@ -8,7 +8,7 @@ when you first use one of them.
 
 from typing import Any
 
-from . import functional
+from . import functional, nn, optim, shift
 from .engine import AnomalyError, detect_anomaly, is_grad_enabled, no_grad, op
 from .function import Context, Function
 from .gradcheck import GradcheckError, gradcheck
