@@ -24,12 +24,12 @@ def as_params(rows: list[tuple]) -> list:
 
 
 def assert_clear_error(call, expected: type[BaseException], pattern: str) -> None:
-    """`call()` raises `expected` with a message matching `pattern`, from tinygrad_lite, with nothing chained."""
+    """`call()` raises `expected`, its message matching `pattern`, from tinygrad_lite, nothing chained."""
     with pytest.raises(expected) as info:
         call()
     error, message = info.value, str(info.value)
     assert re.search(pattern, message), f"{type(error).__name__}: {message!r} does not match {pattern!r}"
-    # Raised by tinygrad_lite (or by Python for an operator the test applied), not deep in numpy or graphviz...
+    # Raised by tinygrad_lite (or by Python for an operator the test applied), not deep in numpy...
     where = Path(str(info.traceback[-1].path)).resolve()
     assert where.parent == TESTS or PACKAGE in where.parents, f"raised at {where}: {message}"
     # ...and with no other traceback printed above it ("During handling of the above exception").
