@@ -283,3 +283,16 @@ def test_the_overview_lists_every_public_name():
         obj = getattr(tinygrad_lite, name)
         module = obj.__name__ if inspect.ismodule(obj) else obj.__module__
         assert module.removeprefix("tinygrad_lite.") in documented, f"{name} comes from {module}, no API page"
+
+
+def test_every_test_the_reliability_page_names_exists():
+    """docs/reliability.md promises only what is tested: each test it names is defined in tests/."""
+    page = (DOCS / "reliability.md").read_text("utf-8")
+    named = set(re.findall(r"`(test_\w+)`", page))
+    defined = set()
+    for path in (ROOT / "tests").glob("test_*.py"):
+        defined |= set(re.findall(r"^\s*def (test_\w+)", path.read_text("utf-8"), re.MULTILINE))
+    assert named, "the page names no tests"
+    assert not named - defined, (
+        f"docs/reliability.md names tests that do not exist: {sorted(named - defined)}"
+    )
