@@ -6,24 +6,29 @@ closures hold numpy arrays taken at forward time, never the output Tensor, so no
 reference cycle forms and a graph is freed as soon as nothing points at it.
 Inputs that were broadcast get their gradient summed back to their own shape in
 `_vjp`, once, for every op.
+
+This file holds the Tensor itself (its plumbing, basics, constructors) and the
+binary ops; the other ops, by kind, are in `elementwise.py`, `reductions.py` and
+`shapes.py`, mixed into the class.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import checks, engine, numerics
+from . import checks, engine
+from .elementwise import ElementwiseOps
 from .engine import Node, op
+from .reductions import ReductionOps
+from .shapes import ShapeOps
 
 ArrayLike = Any  # numbers, nested lists, numpy arrays
-Axis = int | Sequence[int] | None
 
 
-class Tensor(Node):
+class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
     """An n-dimensional array that remembers how it was computed.
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data` (a number, a
@@ -282,146 +287,6 @@ class Tensor(Node):
             return Tensor(other)
         return None
 
-    # ---- elementwise unary ops ----------------------------------------------
-
-    def exp(self) -> Tensor:
-        """e^x.  d/dx e^x = e^x, reusing the output."""
-        out = np.exp(self.data)
-        return op("exp", out, (self,), lambda g: (g * out,))
-
-    def log(self) -> Tensor:
-        """Natural log (nan below 0, -inf at 0).  d/dx log(x) = 1 / x."""
-        x = self.data
-        return op("log", np.log(x), (self,), lambda g: (g / x,))
-
-    def tanh(self) -> Tensor:
-        """tanh(x).  d/dx tanh(x) = 1 - tanh(x)^2, reusing the output."""
-        out = np.tanh(self.data)
-        return op("tanh", out, (self,), lambda g: (g * (1 - out * out),))
-
-    def relu(self) -> Tensor:
-        """max(0, x).  d/dx relu(x) = 1 where x > 0, else 0."""
-        x = self.data
-        return op("relu", np.maximum(x, 0), (self,), lambda g: (g * (x > 0),))
-
-    def sigmoid(self) -> Tensor:
-        """1 / (1 + e^-x), exact in both tails.  d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))."""
-        out = numerics.sigmoid(self.data).astype(self.dtype, copy=False)
-        return op("sigmoid", out, (self,), lambda g: (g * out * (1 - out),))
-
-    # ---- reductions ----------------------------------------------------------
-
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Sum over `axis`.  d/dx_i sum(x) = 1: g is spread back over the summed axes."""
-        axes, shape = checks.axes("sum", axis, self.shape), self.shape
-        out = self.data.sum(axis=axes, keepdims=keepdims)
-        return op("sum", out, (self,), lambda g: (spread(g, axes, keepdims, shape),))
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Mean over `axis`.  d/dx_i mean(x) = 1/n, n the number of elements averaged."""
-        axes, shape = checks.axes("mean", axis, self.shape), self.shape
-        count = int(np.prod([shape[a] for a in axes]))
-        out = self.data.sum(axis=axes, keepdims=keepdims) / count  # as numpy's own mean: sum, then divide
-        return op("mean", out, (self,), lambda g: (spread(g / count, axes, keepdims, shape),))
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Max over `axis`.  d/dx_i max(x) = 1 where x_i is the max, else 0.
-
-        When several elements tie for the max, the gradient is split evenly
-        between them (PyTorch's `amax` does the same), so it still sums to g.
-        """
-        axes, x = checks.axes("max", axis, self.shape), self.data
-        if x.size == 0:
-            raise ValueError(f"max: cannot take the max of an empty tensor (shape {self.shape})")
-        biggest = x.max(axis=axes, keepdims=True)
-
-        def max_backward(g: np.ndarray) -> tuple:
-            is_max = x == biggest
-            return (is_max * spread(g, axes, keepdims, x.shape) / is_max.sum(axis=axes, keepdims=True),)
-
-        return op("max", biggest if keepdims else biggest.squeeze(axes), (self,), max_backward)
-
-    def logsumexp(self, axis: Axis = -1, keepdims: bool = False) -> Tensor:
-        """log(sum(e^x)) over `axis`, so that it cannot overflow.  d/dx_i logsumexp(x) = softmax(x)_i."""
-        axes, x = checks.axes("logsumexp", axis, self.shape), self.data
-        for a in axes:
-            checks.not_empty("logsumexp", x.shape, a)
-        lse = numerics.logsumexp(x, axes)
-        out = lse if keepdims else lse.squeeze(axes)
-        return op(
-            "logsumexp", out, (self,), lambda g: (spread(g, axes, keepdims, x.shape) * np.exp(x - lse),)
-        )
-
-    # ---- softmax -------------------------------------------------------------
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """log_softmax(x)_i = x_i - logsumexp(x), along `axis`, as one op.
-
-        Fused backward: dx = g - softmax(x) * sum(g), with softmax(x) = e^out.
-        """
-        a = checks.single_axis("log_softmax", axis, self.shape)
-        out = numerics.log_softmax(self.data, a)
-        return op("log_softmax", out, (self,), lambda g: (g - np.exp(out) * g.sum(axis=a, keepdims=True),))
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        """e^x_i / sum_j e^x_j along `axis`, as exp(log_softmax(x))."""
-        return self.log_softmax(axis).exp()
-
-    # ---- shape ops --------------------------------------------------------------
-
-    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        """The same elements in a new shape (one entry may be -1).  Backward reshapes g back."""
-        old_shape = self.shape
-        out = checks.reshaped("reshape", self.data, shape)
-        return op("reshape", out, (self,), lambda g: (g.reshape(old_shape),))
-
-    def transpose(self, *axes: int) -> Tensor:
-        """Permute the axes (reverse them if none are given).  Backward applies the inverse permutation."""
-        order = checks.permutation("transpose", axes, self.shape)
-        inverse = tuple(np.argsort(order))
-        return op("transpose", self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
-
-    @property
-    def T(self) -> Tensor:
-        """The tensor with its axes reversed."""
-        return self.transpose()
-
-    def __getitem__(self, index: Any) -> Tensor:
-        """x[index] with numpy's slices, integers and integer arrays.
-
-        Backward scatter-adds g into zeros of x's shape (`np.add.at`), so an
-        element picked twice gets both gradients.
-        """
-        index = _plain_index(index)
-        shape, dtype = self.shape, self.dtype
-        try:
-            out = np.array(self.data[index])
-        except IndexError as error:
-            raise IndexError(f"getitem: {error} (tensor shape {shape})") from None
-
-        def getitem_backward(g: np.ndarray) -> tuple:
-            grad = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
-            np.add.at(grad, index, g)
-            return (grad,)
-
-        return op("getitem", out, (self,), getitem_backward)
-
-    @staticmethod
-    def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-        """Join tensors along an existing axis.  Backward splits g at the same places."""
-        tensors = _tensor_list("concatenate", tensors)
-        out = checks.joined("concatenate", np.concatenate, [t.data for t in tensors], axis)
-        ends = np.cumsum([t.shape[axis] for t in tensors])[:-1]
-        return op("concatenate", out, tuple(tensors), lambda g: tuple(np.split(g, ends, axis=axis)))
-
-    @staticmethod
-    def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-        """Join tensors of one shape along a new axis.  Backward takes g apart along it."""
-        tensors = _tensor_list("stack", tensors)
-        out = checks.joined("stack", np.stack, [t.data for t in tensors], axis)
-        a = axis % out.ndim
-        return op("stack", out, tuple(tensors), lambda g: tuple(np.moveaxis(g, a, 0)))
-
 
 # ---- helpers the ops share ------------------------------------------------------------------
 
@@ -433,11 +298,6 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     extra = g.ndim - len(shape)
     stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
     return g.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
-
-
-def spread(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
-    """g of a reduction over `axes`, stretched back to the input's `shape` (a read-only view)."""
-    return np.broadcast_to(g if keepdims else np.expand_dims(g, axes), shape)
 
 
 def _misfit(node: Tensor, grads: tuple) -> ValueError:
@@ -514,28 +374,6 @@ def class_indices(owner: str, indices: Any, n: int) -> np.ndarray:
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"{owner}: indices must be in [0, {n}), got values from {idx.min()} to {idx.max()}")
     return idx
-
-
-def _plain_index(index: Any) -> Any:
-    """An index with any Tensors in it replaced by their integer arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
-
-
-def _tensor_list(op_name: str, tensors: Sequence[Tensor]) -> list[Tensor]:
-    try:
-        tensors = list(tensors)
-    except TypeError:
-        raise TypeError(f"{op_name}: expects a list of Tensors, got {type(tensors).__name__}") from None
-    if not tensors:
-        raise ValueError(f"{op_name}: needs at least one tensor, got none")
-    for t in tensors:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op_name}: expects a list of Tensors, got a {type(t).__name__}")
-    return tensors
 
 
 def _seed_gradient(root: Tensor, grad: ArrayLike | None) -> np.ndarray:
