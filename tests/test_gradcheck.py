@@ -8,8 +8,10 @@ import re
 import numpy as np
 import pytest
 
+from tests.bad_input import as_params, assert_clear_error
 from tinygrad_lite import GradcheckError, Tensor, Value, gradcheck, op
 from tinygrad_lite.functional import log_softmax
+from tinygrad_lite.gradcheck import numerical_grad
 
 
 def param(array) -> Tensor:
@@ -118,3 +120,53 @@ def test_something_must_require_grad():
 def test_fn_must_return_values_or_tensors():
     with pytest.raises(TypeError, match="fn must return a Value, a list of Values or a Tensor, got float"):
         gradcheck(lambda v: v.data, [Value(1.0)])
+
+
+def test_the_error_keeps_both_gradients_for_a_closer_look():
+    x = param([1.0, 2.0, 3.0])
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(square_forgetting_element_1, [x])
+    analytic, numeric = error.value.analytic[0], error.value.numeric[0]
+    (w,) = error.value.weights
+    np.testing.assert_allclose(numeric, 2 * x.data * w, rtol=1e-8)  # d/dx sum(w x^2) = 2 w x
+    np.testing.assert_allclose(analytic, [numeric[0], 0.0, numeric[2]], rtol=1e-8)
+
+
+# ---- numerical_grad: the central differences gradcheck uses ---------------------------
+
+
+def test_numerical_grad_of_values_is_a_float_per_input():
+    grads = numerical_grad(lambda a, b: a * b + a.exp(), [Value(0.5), Value(-2.0)])
+    assert all(type(g) is float for g in grads)
+    assert grads == pytest.approx([-2.0 + math.exp(0.5), 0.5], abs=1e-8)
+
+
+def test_numerical_grad_of_tensors_has_their_shapes_and_skips_constants():
+    x, c = param([[0.5, -1.0, 2.0]]), Tensor(np.array([[1.0], [3.0]]))
+    gx, gc = numerical_grad(lambda x, c: (x * c).tanh().sum(), [x, c])
+    assert gc is None
+    expected = ((1 - np.tanh(x.data * c.data) ** 2) * c.data).sum(axis=0, keepdims=True)
+    np.testing.assert_allclose(gx, expected, rtol=1e-8)
+    np.testing.assert_array_equal(x.data, [[0.5, -1.0, 2.0]])  # put back after each nudge
+
+
+def test_numerical_grad_takes_plain_numbers_and_its_error_shrinks_like_eps_squared():
+    x = param([1.0])
+    errors = [abs(numerical_grad(lambda t: float(np.sin(t.data[0])), [x], eps)[0][0] - math.cos(1.0))
+              for eps in (1e-2, 1e-3)]  # fmt: skip
+    assert 50 < errors[0] / errors[1] < 200  # ten times smaller eps, a hundred times smaller error
+
+
+BAD_INPUT = [
+    ("numerical_grad-many", lambda: numerical_grad(lambda t: t * 2, [param([1.0, 2.0])]), ValueError,
+     r"^numerical_grad: fn must return one number .* got Tensor of shape \(2,\)"),
+    ("numerical_grad-float32", lambda: numerical_grad(lambda t: t.sum(), [Tensor([1.0], requires_grad=True)]),
+     ValueError, r"^numerical_grad: input 0 is float32; finite differences need float64"),
+    ("numerical_grad-not-a-node", lambda: numerical_grad(lambda a: a, [1.0]), TypeError,
+     r"^numerical_grad: input 0 must be a Value or a Tensor, got float"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)

@@ -23,7 +23,25 @@ from .value import Value
 
 
 class GradcheckError(AssertionError):
-    """The analytic gradient disagrees with the finite-difference one."""
+    """The analytic gradient disagrees with the finite-difference one.
+
+    Besides the message it keeps both gradients of the weighted sum L, by input
+    position, for whoever wants to look closer (`testing.check_op` diagnoses
+    them): `analytic[i]` and `numeric[i]` are arrays of input i's shape, and
+    `weights` holds the random weight of each output.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        analytic: dict[int, np.ndarray] | None = None,
+        numeric: dict[int, np.ndarray] | None = None,
+        weights: list[np.ndarray] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.analytic = analytic or {}
+        self.numeric = numeric or {}
+        self.weights = weights or []
 
 
 def gradcheck(
@@ -55,25 +73,21 @@ def gradcheck(
         if out.requires_grad and (out.parents or out in inputs):
             backward(out, float(w) if isinstance(out, Value) else w.astype(out.dtype))
 
-    def weighted_output() -> float:
-        with no_grad():
-            return sum(float(np.sum(w * out.data)) for out, w in zip(_outputs(fn(*inputs)), weights))
+    def weighted_output(*_: Any) -> float:
+        return sum(float(np.sum(w * out.data)) for out, w in zip(_outputs(fn(*inputs)), weights))
 
-    mismatches = []
+    numerics = numerical_grad(weighted_output, inputs, eps)
+    analytic, numeric, mismatches = {}, {}, []
     for i in checked:
-        analytic = (
-            np.zeros(np.shape(inputs[i].data))
-            if inputs[i].grad is None
-            else np.asarray(inputs[i].grad, float)
-        )
-        numeric = _numeric_gradient(weighted_output, inputs[i], eps)
-        bad = ~np.isclose(analytic, numeric, rtol=rtol, atol=atol, equal_nan=True)
-        for index in zip(*np.nonzero(bad)) if analytic.ndim else ([()] if bad else []):
-            mismatches.append(
-                (abs(analytic[index] - numeric[index]), i, index, analytic[index], numeric[index])
-            )
+        grad = inputs[i].grad
+        analytic[i] = np.zeros(np.shape(inputs[i].data)) if grad is None else np.asarray(grad, float)
+        numeric[i] = np.asarray(numerics[i], float)
+        bad = ~np.isclose(analytic[i], numeric[i], rtol=rtol, atol=atol, equal_nan=True)
+        for index in zip(*np.nonzero(bad)) if bad.ndim else ([()] if bad else []):
+            a, n = analytic[i][index], numeric[i][index]
+            mismatches.append((abs(a - n), i, index, a, n))
     if mismatches:
-        raise GradcheckError(_report(mismatches, atol, rtol))
+        raise GradcheckError(_report(mismatches, atol, rtol), analytic, numeric, weights)
     return True
 
 
@@ -99,26 +113,70 @@ def _outputs(result: Any) -> list[Value | Tensor]:
     return outputs
 
 
-def _numeric_gradient(f: Callable[[], float], x: Value | Tensor, eps: float) -> np.ndarray:
-    """(f(x + eps) - f(x - eps)) / 2 eps for each element of x, changing x in place and back."""
-    if isinstance(x, Value):
-        original = x.data
-        x.data = original + eps
-        plus = f()
-        x.data = original - eps
-        minus = f()
-        x.data = original
-        return np.asarray((plus - minus) / (2 * eps))
-    numeric = np.zeros(x.shape)
-    for index in np.ndindex(*x.shape):
-        original = x.data[index]
-        x.data[index] = original + eps
-        plus = f()
-        x.data[index] = original - eps
-        minus = f()
-        x.data[index] = original
-        numeric[index] = (plus - minus) / (2 * eps)
-    return numeric
+def numerical_grad(
+    fn: Callable[..., Any], inputs: Sequence[Value | Tensor], eps: float = 1e-6
+) -> list[float | np.ndarray | None]:
+    """d fn / d input for each input, by central differences: the estimate `gradcheck` uses.
+
+    `fn(*inputs)` must return one number: a float, a Value or a one-element
+    Tensor. Each element of each input is nudged in place to x + eps and
+    x - eps (and put back), and fn is evaluated under `no_grad`:
+
+        d fn / d x_i  ~  (fn(x + eps e_i) - fn(x - eps e_i)) / (2 eps)
+
+    Returns one entry per input: a float for a Value, an array of the input's
+    shape for a Tensor, None for a Tensor that does not require grad (a
+    constant). Tensors that require grad must be float64.
+    """
+    inputs = list(inputs)
+    wanted = [_is_checked("numerical_grad", i, x) for i, x in enumerate(inputs)]
+
+    def f() -> float:
+        with no_grad():
+            return _number(fn(*inputs))
+
+    grads: list[float | np.ndarray | None] = []
+    for x, want in zip(inputs, wanted):
+        if not want:
+            grads.append(None)
+        elif isinstance(x, Value):
+            grads.append(_central_difference(f, x, None, eps))
+        else:
+            grads.append(
+                np.reshape([_central_difference(f, x, k, eps) for k in np.ndindex(*x.shape)], x.shape)
+            )
+    return grads
+
+
+def _central_difference(f: Callable[[], float], x: Value | Tensor, index: tuple | None, eps: float) -> float:
+    """(f(x + eps) - f(x - eps)) / 2 eps, nudging element `index` of x (a Value's value: None) in place."""
+
+    def put(number: float) -> None:
+        if index is None:
+            x.data = number
+        else:
+            x.data[index] = number
+
+    original = x.data if index is None else x.data[index]
+    put(original + eps)
+    plus = f()
+    put(original - eps)
+    minus = f()
+    put(original)
+    return (plus - minus) / (2 * eps)
+
+
+def _number(result: Any) -> float:
+    """fn's result as a float, if it is one number."""
+    if isinstance(result, (Value, Tensor)) and np.size(result.data) == 1:
+        return float(np.asarray(result.data).item())
+    if isinstance(result, (int, float, np.floating, np.integer)) and not isinstance(result, bool):
+        return float(result)
+    shape = f" of shape {result.shape}" if isinstance(result, Tensor) else ""
+    raise ValueError(
+        "numerical_grad: fn must return one number (a float, a Value or a one-element Tensor), "
+        f"got {type(result).__name__}{shape}"
+    )
 
 
 def _report(mismatches: list, atol: float, rtol: float) -> str:
