@@ -23,6 +23,7 @@ ENTRY_POINTS = [
     "Linear", "linear", "MLP", "ValueMLP", "load_state_dict", "cross_entropy", "nll_loss", "mse_loss",
     "value_cross_entropy", "SGD", "Adam", "shift_task", "initial_weights", "train_shift",
     "capacity_sweep", "weight_table", "worked_example", "save", "load", "draw_graph", "draw_network",
+    "draw_hidden_space",
     "numerical_grad",
 ]  # fmt: skip
 
