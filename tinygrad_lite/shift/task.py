@@ -26,29 +26,45 @@ def shift_task(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.eye(n)[: n - 1], np.arange(1, n)
 
 
-def initial_weights(n: int, hidden: int, seed: int, bias: bool = False) -> dict[str, np.ndarray]:
-    """The starting weights for one seed: normal(0, 1) * 0.5 from numpy's default_rng(seed).
+INITS = ("normal", "uniform")
 
-    W1 (n x hidden, input -> hidden) is drawn first, then W2 (hidden x n), then
-    the biases if any. Stored in `MLP.state_dict()` form (weights transposed to
-    PyTorch's (out, in) layout).
+
+def initial_weights(
+    n: int, hidden: int, seed: int, bias: bool = False, init: str = "normal"
+) -> dict[str, np.ndarray]:
+    """The starting weights for one seed, from numpy's default_rng(seed).
+
+    init="normal": every number normal(0, 1) * 0.5. init="uniform": PyTorch's
+    nn.Linear rule, uniform in +-1/sqrt(fan-in): W1 in (-1, 1) (a one-hot input
+    has fan-in 1) and W2 in (-1/sqrt(hidden), 1/sqrt(hidden)), each bias with
+    the bound of its layer. W1 (n x hidden, input -> hidden) is drawn first,
+    then W2 (hidden x n), then the biases if any. Stored in `MLP.state_dict()`
+    form (weights transposed to PyTorch's (out, in) layout).
     """
     n, hidden = (
         checks.positive_int("initial_weights", "n", n),
         checks.positive_int("initial_weights", "hidden", hidden),
     )
+    checks.one_of("initial_weights", "init", init, INITS)
     rng = checks.rng("initial_weights", seed)
-    w1 = rng.normal(size=(n, hidden)) * 0.5
-    w2 = rng.normal(size=(hidden, n)) * 0.5
+    w1, w2 = _draw(rng, init, (n, hidden), fan_in=1), _draw(rng, init, (hidden, n), fan_in=hidden)
     if not bias:
         return {"layers.0.weight": w1.T.copy(), "layers.1.weight": w2.T.copy()}
-    b1, b2 = rng.normal(size=hidden) * 0.5, rng.normal(size=n) * 0.5
+    b1, b2 = _draw(rng, init, (hidden,), fan_in=1), _draw(rng, init, (n,), fan_in=hidden)
     return {
         "layers.0.weight": w1.T.copy(),
         "layers.0.bias": b1,
         "layers.1.weight": w2.T.copy(),
         "layers.1.bias": b2,
     }
+
+
+def _draw(rng: np.random.Generator, init: str, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
+    """normal(0, 1) * 0.5, or uniform in +-1/sqrt(fan_in) (a one-hot input counts as fan-in 1)."""
+    if init == "normal":
+        return rng.normal(size=shape) * 0.5
+    bound = 1 / np.sqrt(fan_in)
+    return rng.uniform(-bound, bound, shape)
 
 
 def example_loss(model: MLP, k: int) -> tuple[Value, ValueMLP]:

@@ -13,14 +13,15 @@ from dataclasses import KW_ONLY, dataclass, field
 import numpy as np
 
 from .. import checks
-from ..functional import check_activation, cross_entropy
+from ..functional import activate, check_activation, cross_entropy
 from ..nn import MLP
 from ..optim import SGD, Adam
 from ..tensor import Tensor
-from .task import initial_weights, shift_task
+from .task import INITS, initial_weights, shift_task
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 OUTPUTS = ("softmax", "sigmoid")
+REDUCTIONS = ("mean", "sum")
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,12 @@ class ShiftConfig:
     The defaults are the seed's run: N=11 nodes, H=2 tanh neurons, softmax output
     with cross-entropy, full-batch Adam at lr 0.05. `output="sigmoid"` puts
     independent sigmoids on the outputs with a squared error (the ablation
-    without softmax); `activation="linear"` drops the tanh. With
-    `stop_when_solved`, a network's result is frozen at the update that solved
-    it, and training ends once every network is solved. With `record_every=k`,
+    without softmax); `activation="linear"` drops the tanh. `init` picks the
+    starting weights (`initial_weights`); `reduction="sum"` trains on the summed
+    loss over the n-1 examples instead of the mean, so an SGD lr is per example,
+    like the seed's online back-propagation. With `stop_when_solved`, a network's
+    result is frozen at the update that solved it, and training ends once every
+    network is solved. With `record_every=k`,
     each result keeps its weights every k updates and at its last step.
     """
 
@@ -45,6 +49,8 @@ class ShiftConfig:
     activation: str = "tanh"
     output: str = "softmax"
     bias: bool = False
+    init: str = "normal"
+    reduction: str = "mean"
     stop_when_solved: bool = False
     record_every: int | None = None
 
@@ -56,6 +62,8 @@ class ShiftConfig:
         checks.one_of("ShiftConfig", "optimizer", self.optimizer, tuple(OPTIMIZERS))
         check_activation("ShiftConfig", self.activation)
         checks.one_of("ShiftConfig", "output", self.output, OUTPUTS)
+        checks.one_of("ShiftConfig", "init", self.init, INITS)
+        checks.one_of("ShiftConfig", "reduction", self.reduction, REDUCTIONS)
         if self.record_every is not None:
             checks.positive_int("ShiftConfig", "record_every", self.record_every)
 
@@ -104,10 +112,19 @@ def train_shift(config: ShiftConfig, seed: int = 0, *, progress: bool = True) ->
 
 
 def train_shift_seeds(
-    config: ShiftConfig, seeds: Sequence[int], *, progress: bool = True
+    config: ShiftConfig,
+    seeds: Sequence[int],
+    *,
+    lrs: Sequence[float] | None = None,
+    progress: bool = True,
 ) -> list[ShiftResult]:
     """`train_shift` for each of `seeds`, trained together as one batched model: a list of
-    results in the order of `seeds`, each the same, bit for bit, as training that seed alone."""
+    results in the order of `seeds`, each the same, bit for bit, as training that seed alone.
+
+    With `lrs`, every (lr, seed) pair is one copy of the model, stepped with its own
+    learning rate: the results come lr by lr, seeds within (`lrs[i]`, `seeds[j]` at
+    `i * len(seeds) + j`), each the same as `train_shift(replace(config, lr=lrs[i]), seeds[j])`.
+    """
     if (
         not isinstance(seeds, (list, tuple, range))
         or not seeds
@@ -116,23 +133,32 @@ def train_shift_seeds(
         raise ValueError(
             f"train_shift_seeds: seeds must be a non-empty list of non-negative ints, got {seeds!r}"
         )
-    return _train(config, list(seeds), progress, "train_shift_seeds")
+    if lrs is not None and (
+        not isinstance(lrs, (list, tuple)) or not lrs or not all(checks.is_number(lr) for lr in lrs)
+    ):
+        raise ValueError(f"train_shift_seeds: lrs must be a non-empty list of numbers, got {lrs!r}")
+    for lr in lrs or ():
+        checks.positive_number("train_shift_seeds", "lr", lr)
+    return _train(config, list(seeds), progress, "train_shift_seeds", lrs)
 
 
-def _train(config: ShiftConfig, seeds: list[int], progress: bool, owner: str) -> list[ShiftResult]:
+def _train(
+    config: ShiftConfig, seeds: list[int], progress: bool, owner: str, lrs: Sequence[float] | None = None
+) -> list[ShiftResult]:
     if not isinstance(config, ShiftConfig):
         raise TypeError(f"{owner}: expects a ShiftConfig such as ShiftConfig(n=11, hidden=2), got {config!r}")
-    X, y = shift_task(config.n)
-    x, model = Tensor(X), _stacked_model(config, seeds)
-    loss_per_copy = _loss_function(config.output, y, len(seeds))
-    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr)
+    y = shift_task(config.n)[1]
+    runs = [(seed, lr) for lr in lrs or [config.lr] for seed in seeds]  # one copy of the model each
+    model = _stacked_model(config, [seed for seed, _ in runs])
+    loss_per_copy = _loss_function(config, y, len(runs))
+    optimizer = _optimizer(config, model, [lr for _, lr in runs])
     recorder = Recorder(config, model)
     with (
         np.errstate(all="ignore"),
         _progress_bar(config, progress) as bar,
     ):  # a diverging run reports, never warns
         for step in bar:
-            logits = model(x)  # (copies, n-1, n)
+            logits = _logits(model, config.n)  # model(X): (copies, n-1, n)
             loss = loss_per_copy(logits)  # (copies,)
             if recorder.record(step, loss, logits):
                 break
@@ -141,7 +167,7 @@ def _train(config: ShiftConfig, seeds: list[int], progress: bool, owner: str) ->
             optimizer.step()
             if progress and step % 50 == 0:
                 bar.set_postfix(recorder.postfix(step), refresh=False)
-    return recorder.results(seeds)
+    return recorder.results([seed for seed, _ in runs])
 
 
 def _stacked_model(config: ShiftConfig, seeds: list[int]) -> MLP:
@@ -149,19 +175,43 @@ def _stacked_model(config: ShiftConfig, seeds: list[int]) -> MLP:
     nets = []
     for seed in seeds:
         net = MLP(config.n, config.hidden, config.n, config.activation, config.bias, dtype=np.float64)
-        net.load_state_dict(initial_weights(config.n, config.hidden, seed, config.bias))
+        net.load_state_dict(initial_weights(config.n, config.hidden, seed, config.bias, config.init))
         nets.append(net)
     return MLP.stack(nets)
 
 
-def _loss_function(output: str, y: np.ndarray, copies: int) -> Callable[[Tensor], Tensor]:
-    """logits (copies, n-1, n) -> each copy's mean loss over the n-1 examples (copies,):
-    softmax cross-entropy, or the squared error of independent sigmoids."""
-    if output == "softmax":
+def _logits(model: MLP, n: int) -> Tensor:
+    """model(X) for the shift task's X, whose row k is one-hot: input k+1 fires alone, so
+    its hidden layer's input is column k of W1. An index, not a matmul, and the same numbers."""
+    first, second = model.layers
+    hidden = first.weight[:, :, : n - 1].transpose(0, 2, 1)  # (copies, n-1, hidden)
+    if first.bias is not None:
+        hidden = hidden + first.bias
+    return second(activate(hidden, model.activation))
+
+
+def _loss_function(config: ShiftConfig, y: np.ndarray, copies: int) -> Callable[[Tensor], Tensor]:
+    """logits (copies, n-1, n) -> each copy's loss, the mean (or the sum) over the n-1 examples:
+    softmax cross-entropy, or the squared error of independent sigmoids (a mean over the outputs)."""
+    if config.output == "softmax":
         targets = np.broadcast_to(y, (copies, len(y)))
-        return lambda logits: cross_entropy(logits, targets, reduction="none").mean(axis=1)
+        if config.reduction == "mean":
+            return lambda logits: cross_entropy(logits, targets, reduction="none").mean(axis=1)
+        return lambda logits: cross_entropy(logits, targets, reduction="none").sum(axis=1)
     one_hot = np.eye(len(y) + 1)[y]
-    return lambda logits: ((logits.sigmoid() - one_hot) ** 2).mean(axis=(1, 2))
+    if config.reduction == "mean":
+        return lambda logits: ((logits.sigmoid() - one_hot) ** 2).mean(axis=(1, 2))
+    return lambda logits: ((logits.sigmoid() - one_hot) ** 2).mean(axis=2).sum(axis=1)
+
+
+def _optimizer(config: ShiftConfig, model: MLP, lrs: list[float]):
+    """The optimizer of `config`, stepping copy k of the model with learning rate lrs[k]."""
+    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr)
+    if any(lr != config.lr for lr in lrs):
+        # SGD and Adam only multiply by lr, so an array (copies, 1, 1) broadcasts over each
+        # parameter's copies axis and steps copy k exactly as a scalar lrs[k] would.
+        optimizer.lr = np.array(lrs).reshape(-1, 1, 1)
+    return optimizer
 
 
 def _progress_bar(config: ShiftConfig, progress: bool):
