@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -11,7 +12,7 @@ from tests.bad_input import as_params, assert_clear_error
 from tests.viz_helpers import dot_counts, svg_parts
 from tinygrad_lite.nn import MLP, ValueMLP
 from tinygrad_lite.viz import draw_network
-from tinygrad_lite.viz.network import _BLUE, _FIRES_FILL, _RED, _WINS_FILL
+from tinygrad_lite.viz.network import _BLUE, _FIRES_FILL, _RED, _WINS_FILL, _colour
 
 NAN = float("nan")
 
@@ -35,8 +36,8 @@ def test_network_diagram_has_columns_one_edge_per_weight_coloured_by_sign() -> N
     source = picture.source
     assert picture.engine == "neato" and dot_counts(source) == (11 + 2 + 11, 2 * 11 * 2)
     weights = np.concatenate([layer.weight.data.ravel() for layer in model.layers])
-    assert len(re.findall(f'-> c\\d+n\\d+ \\[color="{_BLUE}"', source)) == (weights >= 0).sum()
-    assert len(re.findall(f'-> c\\d+n\\d+ \\[color="{_RED}"', source)) == (weights < 0).sum()
+    assert len(re.findall(f'-> c\\d+n\\d+:w \\[color="{_BLUE}"', source)) == (weights >= 0).sum()
+    assert len(re.findall(f'-> c\\d+n\\d+:w \\[color="{_RED}"', source)) == (weights < 0).sum()
     xs = {float(m) for m in re.findall(r'pos="(-?[\d.]+),', source)}
     assert len(xs) == 3  # three columns
     widths = [float(w) for w in re.findall(r"penwidth=([\d.]+)", source)]
@@ -61,7 +62,7 @@ def test_output_probabilities_are_a_stable_softmax_of_the_logits() -> None:
     model = seed_toy_network()
     model.layers[1].weight.data[:] *= 1e4  # logits of ~1e4: a naive exp overflows
     source = draw_network(model, x=1).source
-    assert "p 1<" in source and "p 0<" in source and "nan" not in source
+    assert re.search(r"p 1[<>]", source) and re.search(r"p 0[<>]", source) and "nan" not in source
 
 
 def test_network_diagram_agrees_with_the_worked_examples_of_the_shift_task() -> None:
@@ -81,9 +82,48 @@ def test_large_network_still_renders_with_thin_edges_and_no_numbers() -> None:
     assert svg_parts(picture.svg())[:2] == (204, 800)
 
 
-def test_network_diagram_numbers_on_edges_when_no_layer_is_small() -> None:
-    source = draw_network(MLP(5, 6, 5, rng=0)).source
-    assert len(re.findall(r"-> c\d+n\d+ \[label=", source)) == 60
+def test_deeper_networks_write_their_numbers_on_the_neurons_or_say_why_not() -> None:
+    model = MLP(3, [4, 5], 6, rng=0)
+    source = draw_network(model).source
+    assert "label=" not in source.split("->", 1)[1]  # no numbers on the lines
+    w = model.layers[2].weight.data[5]  # output 6's 5 weights in: 4 on its first line, 1 on the next
+    first = "&#160;&#160;" + "&#160;".join(f'<font color="{_colour(v)}">{v:+.3g}</font>' for v in w[:4])
+    assert f"<b>out 6</b>{first}<br/>" in source
+    assert "not written" not in source and "on a later neuron: its weights in" in source
+    assert "<b>h1.1</b>>" in source  # the first hidden layer's weights in are on the inputs
+    wide = html.unescape(draw_network(MLP(5, 9, 5, rng=0)).source)
+    assert "<font" not in wide and "layer 2's weights (9 -> 5) not written: 9 per neuron, more than 8" in wide
+
+
+def no_line_passes_under_a_box(picture) -> list[str]:
+    """The lines (straight, from the layout) that cross a box they do not end at."""
+    laid = picture.layout()
+    crossings = []
+    for (tail, head), routes in laid.edges.items():
+        points = [tuple(map(float, p.split(","))) for p in routes[0]["pos"].split()]
+        (x0, y0), (x1, y1) = points[0], points[-1]
+        for name, (x, y, w, h) in laid.nodes.items():
+            if name in (tail, head):
+                continue
+            for t in np.linspace(0, 1, 200):  # points along the line
+                px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                if abs(px - x) < w / 2 - 0.5 and abs(py - y) < h / 2 - 0.5:
+                    crossings.append(f"{tail} -> {head} under {name}")
+                    break
+    return crossings
+
+
+@pytest.mark.parametrize("model", [MLP(11, 2, 11, rng=1), MLP(3, [4, 5], 6, rng=0), MLP(20, 3, 20, rng=0)])
+def test_no_line_passes_under_a_box_it_does_not_end_at(model) -> None:
+    assert no_line_passes_under_a_box(draw_network(model)) == []
+    assert no_line_passes_under_a_box(draw_network(model, x=2)) == []
+
+
+def test_legend_can_be_left_out_and_says_what_the_colours_mark() -> None:
+    source = draw_network(seed_toy_network(), x=1).source
+    assert "yellow: the input that fires; green: the output that wins" in source
+    bare = draw_network(seed_toy_network(), legend=False, title=" ").source
+    assert "blue: positive" not in bare and "label=<" not in bare.split("\n\t", 2)[1]
 
 
 def test_network_weight_scale_fixes_line_widths_across_snapshots() -> None:

@@ -30,5 +30,5 @@ def svg_parts(svg: str) -> tuple[int, int, str]:
 def dot_counts(source: str) -> tuple[int, int]:
     """(node statements, edge statements) in DOT written by the graphviz package."""
     nodes = len(re.findall(r"^\t(?!graph |node |edge )\w+ \[", source, re.M))
-    edges = len(re.findall(r"^\t\w+ -> \w+", source, re.M))
+    edges = len(re.findall(r"^\t\w+(?::\w+)? -> \w+", source, re.M))
     return nodes, edges

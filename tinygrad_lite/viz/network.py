@@ -8,7 +8,9 @@ computes when input k fires.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,9 +28,10 @@ from .rendering import Picture
 _FONT = "Helvetica"
 _BLUE, _RED = "#1f5fbf", "#d62728"
 _FIRES_FILL, _WINS_FILL = "#fff1b8", "#cdeccd"
-_NODE_LIST_MAX = 4  # weights to a layer this small are written on the neurons, as in the seed
-_EDGE_LABELS_MAX = 40  # a layer with more weights than this gets no numbers on its lines
+_PER_NEURON_MAX = 8  # a neuron lists at most this many weights; a layer that needs more lists none
+_PER_LINE = 4  # weights written on one line of a neuron
 _NUMBERS_MAX = 200  # by default, weights are written down for networks with at most this many
+_CHAR_WIDTH = 0.08  # inches: about the width of a character of Helvetica 10, for a column's width
 
 
 def draw_network(
@@ -38,39 +41,44 @@ def draw_network(
     numbers: bool | None = None,
     weight_scale: float | Sequence[float] | None = None,
     title: str = "",
+    legend: bool = True,
 ) -> Picture:
     """The MLP as the seed post draws it: neurons in columns, inputs left, outputs right.
 
     Neurons are numbered from 1, as in the seed. One line per weight: blue for
     positive, red for negative, thicker for a larger |w|; the thickest line of
     a layer is its largest |w|, or `weight_scale` (one number, or one per
-    layer: fix it to compare snapshots taken during training). With `numbers`
-    (default: at most 200 weights) each weight is written down: on the input
-    or output neuron when the layer it connects to has at most 4 neurons, as
-    in the seed (top number: the weight to or from the top hidden neuron),
-    else on its line. `x` adds what each neuron computes for one input: an
-    int k means "input k fires" (`x=3` draws the seed's worked example), or
-    give all n_in numbers. The output with the largest logit wins.
+    layer: fix it to compare snapshots taken during training). Lines leave a
+    neuron on its right and end on the left of the next, so none passes under
+    a box. With `numbers` (default: at most 200 weights) the weights are written
+    on the neurons, as in the seed: an input lists its weights into the first
+    hidden layer, every other neuron the weights coming into it, in order. A
+    layer that would put more than 8 on a neuron is not written, and the title
+    says so. `x` adds what each neuron computes for one input: an int k means
+    "input k fires" (`x=3` draws the seed's worked example; it is shaded yellow),
+    or give all n_in numbers. The output with the largest logit wins (green).
+    `legend=False` leaves out the lines that explain the colours and numbers.
     """
     layers = _weights(model)
     sizes = [layers[0][0].shape[1]] + [w.shape[0] for w, _ in layers]
     numbers = sum(w.size for w, _ in layers) <= _NUMBERS_MAX if numbers is None else numbers
+    written = [numbers and _per_neuron(sizes, k) <= _PER_NEURON_MAX for k in range(len(layers))]
     scales = _scales(weight_scale, [w for w, _ in layers])
     sums, outs = _activations(model, _input_vector(x, sizes[0])) if x is not None else (None, None)
     dot = graphviz.Digraph("network")
-    dot.attr(
-        label=f"<{html_text(_title(model, sizes, x, outs, title, numbers))}>", labelloc="t", fontname=_FONT
-    )
+    text = _title(model, sizes, x, outs, title, (numbers, written), legend)
+    if text:
+        dot.attr(label=f"<{html_text(text)}>", labelloc="t", fontname=_FONT)
     dot.attr(outputorder="edgesfirst", splines="false", overlap="true")
     dot.attr("node", fontname=_FONT, fontsize="10", style="filled", fillcolor="white")
-    dot.attr("edge", dir="none", fontname=_FONT, fontsize="9")
+    dot.attr("edge", dir="none")
     labels = [
-        [_neuron_text(model, layers, sizes, col, i, numbers, sums, outs) for i in range(n)]
+        [_neuron_text(model, layers, written, col, i, sums, outs) for i in range(n)]
         for col, n in enumerate(sizes)
     ]
     _add_neurons(dot, sizes, labels, numbers)
     for k, (w, _) in enumerate(layers):
-        _add_weights(dot, sizes, k, w, scales[k], numbers, None if outs is None else outs[k])
+        _add_weights(dot, k, w, scales[k], numbers, None if outs is None else outs[k])
     return Picture(dot.source, engine="neato")
 
 
@@ -155,63 +163,77 @@ def _colour(w: float, faded: bool = False) -> str:
     return (_BLUE if w >= 0 else _RED) + ("40" if faded else "")
 
 
-def _on_neurons(sizes: list[int], k: int) -> bool:
-    """Are layer k's weights written on its input or output neurons (as the seed does), not on lines?
-
-    For the first layer when the next column is small, and for the last when the one before is.
-    """
-    last = len(sizes) - 2
-    return (k == 0 and sizes[1] <= _NODE_LIST_MAX) or (k == last and sizes[last] <= _NODE_LIST_MAX)
+def _per_neuron(sizes: list[int], k: int) -> int:
+    """How many of layer k's weights one neuron lists: an input its weights out (layer 0),
+    any other neuron its weights in."""
+    return sizes[1] if k == 0 else sizes[k]
 
 
 def _add_neurons(dot: graphviz.Digraph, sizes: list[int], labels: list[list], numbers: bool) -> None:
     """Each column of neurons at its place, all columns spread over the same height."""
     if numbers:  # tall enough for the tallest label of each column (about 0.17 inch a line)
         tallest = [max(text.count("<br/>") + 1 for text, _ in column) for column in labels]
-        height = max(n * (0.17 * lines + 0.25) for n, lines in zip(sizes, tallest))
+        height = max(n * (0.17 * lines + 0.2) for n, lines in zip(sizes, tallest))
+        widths = [_CHAR_WIDTH * max(_longest_line(text) for text, _ in column) + 0.15 for column in labels]
         attrs = {"shape": "box", "style": "rounded,filled", "margin": "0.05,0.03"}
     else:
         row = max(0.12, min(0.5, 10 / max(sizes)))  # inches between neurons
         height = row * max(sizes)
-        attrs = {"shape": "circle", "width": f"{min(0.4, row * 0.7):.2f}", "fixedsize": "true"}
-    gap = max(3.2 if numbers else 2.5, 0.35 * height)  # inches between columns
+        widths = [min(0.4, row * 0.7)] * len(sizes)
+        attrs = {"shape": "circle", "fixedsize": "true"}
+    gap = max(2.4 if numbers else 2.0, 0.3 * height)  # inches between the columns' facing edges
+    x = 0.0
     for col, (n, column) in enumerate(zip(sizes, labels)):
+        x += widths[col] / 2 + (gap + widths[col - 1] / 2 if col else 0)
         for i, (text, fill) in enumerate(column):
             # Each column spreads over the same height: two hidden neurons sit high and low.
-            pos = f"{col * gap:.2f},{(n / 2 - i - 0.5) * height / n:.2f}!"
+            pos = f"{x:.2f},{(n / 2 - i - 0.5) * height / n:.2f}!"
             text = text if numbers or height / max(sizes) >= 0.3 else ""
-            dot.node(f"c{col}n{i}", f"<{text}>" if text else "", pos=pos, fillcolor=fill, **attrs)
+            # One width for the whole column: a line that ends on its left edge passes under no box.
+            size = {"width": f"{widths[col]:.2f}"}
+            dot.node(f"c{col}n{i}", f"<{text}>" if text else "", pos=pos, fillcolor=fill, **attrs, **size)
 
 
-def _add_weights(
-    dot: graphviz.Digraph, sizes: list[int], k: int, w: np.ndarray, scale: float, numbers: bool, inputs
-) -> None:
-    """One line per weight of layer k; lines from neurons that output 0 for this input fade."""
-    on_lines = numbers and not _on_neurons(sizes, k) and w.size <= _EDGE_LABELS_MAX
+def _longest_line(label: str) -> int:
+    """The characters of the longest line of an HTML-like label, tags left out."""
+    return max(len(html.unescape(re.sub(r"<[^>]*>", "", line))) for line in label.split("<br/>"))
+
+
+def _add_weights(dot: graphviz.Digraph, k: int, w: np.ndarray, scale: float, numbers: bool, inputs) -> None:
+    """One line per weight of layer k, from the right edge of a neuron to the left edge of the next;
+    lines from neurons that output 0 for this input fade."""
     thin, thick = (0.3, 3.7) if numbers else (0.1, 1.4)
     for j, i in np.ndindex(*w.shape):
         faded = inputs is not None and inputs[i] == 0
-        label = {"label": signed(w[j, i]), "fontcolor": _colour(w[j, i])} if on_lines else {}
         width = f"{thin + thick * min(abs(w[j, i]) / scale, 1.0):.2f}"
-        dot.edge(f"c{k}n{i}", f"c{k + 1}n{j}", color=_colour(w[j, i], faded), penwidth=width, **label)
+        dot.edge(f"c{k}n{i}:e", f"c{k + 1}n{j}:w", color=_colour(w[j, i], faded), penwidth=width)
 
 
-def _title(model: Any, sizes: list[int], x: Any, outs: list | None, title: str, numbers: bool) -> str:
+def _title(model, sizes, x, outs, title: str, numbers_written: tuple, legend: bool) -> str:
+    numbers, written = numbers_written
     lines = [title or f"MLP {'-'.join(map(str, sizes))} ({model.activation} hidden, softmax out)"]
     if outs is not None:
         fired = f"input {x} fires" if checks.is_int(x) else "for the given input"
         lines.append(f"{fired}: output {int(np.argmax(outs[-1])) + 1} wins")
+    if not legend:
+        return "\n".join(line for line in lines if line.strip())
     lines.append("blue: positive weight, red: negative, thicker: larger |weight| (within a layer)")
-    if numbers and (_on_neurons(sizes, 0) or _on_neurons(sizes, len(sizes) - 2)):
-        lines.append(
-            "numbers on an input or output neuron: its weights to or from the hidden neurons, in order"
-        )
+    if outs is not None:
+        lines.append("yellow: the input that fires; green: the output that wins (largest logit)")
+    if any(written):
+        lines.append("numbers on an input: its weights out, in order; on a later neuron: its weights in")
+    for k, done in enumerate(written):
+        if numbers and not done:
+            lines.append(
+                f"layer {k + 1}'s weights ({sizes[k]} -> {sizes[k + 1]}) not written: "
+                f"{_per_neuron(sizes, k)} per neuron, more than {_PER_NEURON_MAX}"
+            )
     return "\n".join(lines)
 
 
-def _neuron_text(model, layers, sizes, col, i, numbers, sums, outs) -> tuple[str, str]:
+def _neuron_text(model, layers, written, col, i, sums, outs) -> tuple[str, str]:
     """The HTML label and fill colour of neuron i in column col."""
-    last = len(sizes) - 1
+    last = len(layers)
     if col in (0, last):
         name = f"{'in' if col == 0 else 'out'} {i + 1}"
     else:
@@ -227,19 +249,20 @@ def _neuron_text(model, layers, sizes, col, i, numbers, sums, outs) -> tuple[str
             fill = _WINS_FILL if i == int(np.argmax(outs[col])) else fill
         else:
             lines.append(f"{model.activation}({number(sums[col][i])}) = {number(outs[col][i])}")
-    if numbers:
-        lines += _weights_on_neuron(layers, sizes, col, i)
-    return "<br/>".join(lines), fill
+    weights = _weights_on_neuron(layers, written, col, i)
+    if weights:  # the name and the first weights share a line, as in the seed
+        lines[0] += "&#160;&#160;" + weights.pop(0)
+    return "<br/>".join(lines + weights), fill
 
 
-def _weights_on_neuron(layers, sizes, col, i) -> list[str]:
-    """The seed's numbers: an input's weights to a small next layer, an output's from a small previous one."""
-    weights = []
-    if col == 0 and _on_neurons(sizes, 0):
-        weights = layers[0][0][:, i]
-    elif col == len(layers) and _on_neurons(sizes, col - 1):
-        weights = layers[col - 1][0][i]
-    lines = [f'<font color="{_colour(w)}">{signed(w)}</font>' for w in weights]
-    if col > 0 and layers[col - 1][1] is not None:
-        lines.append(f"bias {signed(layers[col - 1][1][i])}")
+def _weights_on_neuron(layers, written, col, i) -> list[str]:
+    """The seed's numbers: an input's weights out, a neuron after the first hidden layer its weights
+    in (the first hidden layer's are on the inputs), and any neuron's bias; _PER_LINE to a line."""
+    k = 0 if col == 0 else col - 1
+    weights = [] if not written[k] or col == 1 else layers[0][0][:, i] if col == 0 else layers[k][0][i]
+    texts = [f'<font color="{_colour(w)}">{signed(w)}</font>' for w in weights]
+    # Graphviz drops plain spaces between <font> elements: no-break spaces keep the numbers apart.
+    lines = ["&#160;".join(texts[s : s + _PER_LINE]) for s in range(0, len(texts), _PER_LINE)]
+    if col > 0 and layers[k][1] is not None:
+        lines.append(f"bias {signed(layers[k][1][i])}")
     return lines
