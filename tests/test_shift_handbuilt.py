@@ -79,18 +79,23 @@ def test_task_margin_reads_a_trained_network_too():
 def test_float16_stops_the_handbuilt_network_where_float_limit_says():
     limit = float_limit(np.float16, max_n=1024)
     assert limit.dtype == "float16" and limit.hidden == 2
-    assert limit.first_failure == limit.largest_n + 1  # bisected down to neighbours
+    ns = [n for n, _, _ in limit.tried]
+    assert ns[:3] == [4, 5, 6] and all(b == a + 1 or b / a < 1.05 for a, b in zip(ns, ns[1:]))
+    assert all(accuracy == 1.0 for _, accuracy, _ in limit.tried[:-1]) and limit.tried[-1][1] < 1.0
+    assert (limit.largest_n, limit.first_failure) == (ns[-2], ns[-1])
     assert task_margin(handbuilt_network(limit.largest_n, dtype=np.float16)) == (1.0, limit.margin_left)
     assert task_margin(handbuilt_network(limit.first_failure, dtype=np.float16))[0] < 1.0
+    assert task_margin(handbuilt_network(limit.first_failure, dtype=np.float64))[0] == 1.0
     assert 0 < limit.margin_left < 10.0  # rounding has eaten into the margin it was built with
-    assert str(limit).startswith(f"float16, H=2: 100% right up to N={limit.largest_n} (margin left")
+    assert str(limit).startswith(f"float16, H=2: every N tried up to {limit.largest_n} 100% right")
 
 
 def test_float64_has_no_limit_within_reach():
-    limit = float_limit(np.float64, 3, max_n=600)
+    limit = float_limit(np.float64, 3, max_n=600, ratio=2)
+    assert [n for n, _, _ in limit.tried] == [4, 8, 16, 32, 64, 128, 256, 512]
     assert (limit.largest_n, limit.first_failure) == (512, None)
     assert limit.margin_left == pytest.approx(10.0, rel=1e-6)
-    assert "(no failure up to the largest N tried)" in str(limit)
+    assert "none wrong (8 N tried)" in str(limit)
 
 
 # fmt: off
@@ -109,6 +114,8 @@ BAD_INPUT = [
      r"^float_limit: dtype must be a floating-point dtype"),
     ("float_limit-max_n", lambda: float_limit(np.float32, max_n=1), ValueError,
      r"^float_limit: max_n must be an int >= 2"),
+    ("float_limit-ratio", lambda: float_limit(np.float32, ratio=1), ValueError,
+     r"^float_limit: ratio must be a number > 1, got 1"),
     ("task_margin-model", lambda: task_margin("net"), TypeError,
      r"^task_margin: expects one MLP such as handbuilt_network\(11\), got 'net'"),
 ]

@@ -115,54 +115,45 @@ class FloatLimit:
 
     dtype: str
     hidden: int
-    largest_n: int  # the largest N found with every example right
+    largest_n: int  # the largest N tried below the first failure (every N tried up to it was right)
     margin_left: float  # task_margin's margin at largest_n (it was built for `margin`)
-    first_failure: int | None  # the smallest N above it found wrong; None if none up to max_n
+    first_failure: int | None  # the first N tried that got an example wrong; None if none up to max_n
+    tried: tuple[tuple[int, float, float], ...]  # (N, accuracy, margin) for each N tried
 
     def __str__(self) -> str:
-        failure = (
-            f"wrong first at N={self.first_failure}"
-            if self.first_failure
-            else "(no failure up to the largest N tried)"
-        )
+        failure = "none wrong" if self.first_failure is None else f"first wrong at N={self.first_failure}"
         return (
-            f"{self.dtype}, H={self.hidden}: 100% right up to N={self.largest_n} "
-            f"(margin left {self.margin_left:.3g}), {failure}"
+            f"{self.dtype}, H={self.hidden}: every N tried up to {self.largest_n} 100% right "
+            f"(margin left {self.margin_left:.3g}); {failure} ({len(self.tried)} N tried)"
         )
 
 
-def float_limit(dtype: Any, hidden: int = 2, *, margin: float = 10.0, max_n: int = 2**15) -> FloatLimit:
-    """The largest N at which `handbuilt_network(N, hidden, dtype=dtype)` is still 100% right.
+def float_limit(
+    dtype: Any, hidden: int = 2, *, margin: float = 10.0, max_n: int = 2**15, ratio: float = 2 ** (1 / 16)
+) -> FloatLimit:
+    """Where `handbuilt_network(N, hidden, dtype=dtype)` stops getting every example right.
 
-    Doubles N from 4 until the network gets an example wrong (or N passes `max_n`), then bisects
-    between the last N right and the first N wrong. Each try runs the whole network on all N-1
-    examples (`task_margin`), so the cost grows as N^2; float64 passes every N this can run.
+    Tries N from 4 up, each about `ratio` times the last (4% apart by default), until the network
+    gets an example wrong or N passes `max_n`. Each try runs the whole network on all N-1 examples
+    (`task_margin`), so the cost grows as N^2. Near the limit, rounding decides each N on its own
+    (a tie between two logits one unit in the last place apart), so the failures start as a band
+    in which some N are right and some wrong: `largest_n` is where every N tried was still right.
     """
     dtype = np.dtype(checks.float_dtype("float_limit", dtype))
     max_n = _check_n("float_limit", max_n, "max_n")
     hidden = checks.positive_int("float_limit", "hidden", hidden)
-
-    def right(n: int) -> tuple[bool, float]:
-        accuracy, lead = task_margin(handbuilt_network(n, hidden, margin=margin, dtype=dtype))
-        return accuracy == 1.0, lead
-
-    good, (_, lead) = 2, right(2)
-    bad = None
-    n = 4
+    if not (checks.is_number(ratio) and 1 < ratio < math.inf):
+        raise ValueError(f"float_limit: ratio must be a number > 1, got {ratio!r}")
+    tried, n = [], 4
     while n <= max_n:
-        ok, n_lead = right(n)
-        if not ok:
-            bad = n
+        accuracy, lead = task_margin(handbuilt_network(n, hidden, margin=margin, dtype=dtype))
+        tried.append((n, accuracy, lead))
+        if accuracy < 1.0:
             break
-        good, lead, n = n, n_lead, 2 * n
-    while bad is not None and bad - good > 1:
-        middle = (good + bad) // 2
-        ok, middle_lead = right(middle)
-        if ok:
-            good, lead = middle, middle_lead
-        else:
-            bad = middle
-    return FloatLimit(dtype.name, hidden, good, lead, bad)
+        n = max(n + 1, round(n * ratio))
+    good = [t for t in tried if t[1] == 1.0]
+    first_failure = tried[-1][0] if tried[-1][1] < 1.0 else None
+    return FloatLimit(dtype.name, hidden, good[-1][0], good[-1][2], first_failure, tuple(tried))
 
 
 def _check(owner: str, n: Any, hidden: Any, radius: Any) -> tuple[int, int]:
