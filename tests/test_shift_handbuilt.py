@@ -80,7 +80,7 @@ def test_float16_stops_the_handbuilt_network_where_float_limit_says():
     limit = float_limit(np.float16, max_n=1024)
     assert limit.dtype == "float16" and limit.hidden == 2
     ns = [n for n, _, _ in limit.tried]
-    assert ns[:3] == [4, 5, 6] and all(b == a + 1 or b / a < 1.05 for a, b in zip(ns, ns[1:]))
+    assert ns[:3] == [4, 5, 6] and all(b == max(a + 1, round(a * 2 ** (1 / 16))) for a, b in zip(ns, ns[1:]))
     assert all(accuracy == 1.0 for _, accuracy, _ in limit.tried[:-1]) and limit.tried[-1][1] < 1.0
     assert (limit.largest_n, limit.first_failure) == (ns[-2], ns[-1])
     assert task_margin(handbuilt_network(limit.largest_n, dtype=np.float16)) == (1.0, limit.margin_left)
