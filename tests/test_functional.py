@@ -117,9 +117,9 @@ def test_every_activation_works_on_values_and_tensors_alike(name):
 
 def test_an_unknown_activation_is_refused_with_the_choices():
     with pytest.raises(
-        ValueError, match=r"^MLP: activation must be one of \('tanh', 'relu', 'sigmoid', 'linear'\)"
+        ValueError, match=r"^MLP: activation must be one of \('tanh', 'relu', 'sigmoid', 'linear', 'leaky"
     ):
-        functional.check_activation("MLP", "gelu")
+        functional.check_activation("MLP", "swish")
 
 
 # ---- bad input gets a clear error ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Fused ops with their own backward (linear, the losses), the scalar log-softmax, and the activations.
+"""Fused ops with their own backward (linear, the losses, dropout), the scalar log-softmax, the activations.
 
 Each could be written as a composition of Tensor ops; fused, it is one node
 with the classic closed-form gradient (softmax - onehot for cross-entropy),
@@ -8,6 +8,7 @@ through `op()`, the one door.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -18,13 +19,120 @@ from .engine import Node, op
 from .tensor import Tensor
 from .value import Value
 
-# ---- activations: one table for every model and picture ----------------------------------
+# ---- activations: PyTorch's nn.functional formulas, for a Tensor or a Value ---------------------
+#
+# Each is one op: the forward with numpy (a Value's float too), and f'(x), computed
+# from the input kept at forward time, times g in the backward.
+
+
+def leaky_relu(x: Node, negative_slope: float = 0.01) -> Node:
+    """x where x > 0, else negative_slope * x.  d/dx = 1 where x > 0, else negative_slope."""
+    a, slope = _input("leaky_relu", x), _number("leaky_relu", "negative_slope", negative_slope)
+    return _pointwise("leaky_relu", x, np.where(a > 0, a, a * slope), lambda: np.where(a > 0, 1.0, slope))
+
+
+def relu6(x: Node) -> Node:
+    """min(max(x, 0), 6).  d/dx = 1 where 0 < x < 6, else 0 (0 at both kinks, as PyTorch)."""
+    a = _input("relu6", x)
+    return _pointwise("relu6", x, np.clip(a, 0, 6), lambda: (a > 0) & (a < 6))
+
+
+def elu(x: Node, alpha: float = 1.0) -> Node:
+    """x where x > 0, else alpha * (e^x - 1).  d/dx = 1 where x > 0, else alpha * e^x."""
+    a, alpha = _input("elu", x), _number("elu", "alpha", alpha)
+    out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
+    return _pointwise("elu", x, out, lambda: np.where(a > 0, 1.0, alpha * np.exp(np.minimum(a, 0))))
+
+
+def softplus(x: Node, beta: float = 1.0, threshold: float = 20.0) -> Node:
+    """log(1 + e^(beta x)) / beta, exact in both tails; x itself where beta x > threshold (as PyTorch).
+
+    d/dx = sigmoid(beta x), and 1 where beta x > threshold.
+    """
+    a = _input("softplus", x)
+    beta = checks.positive_number("softplus", "beta", beta)
+    linear_part = a * beta > _number("softplus", "threshold", threshold)
+    out = np.where(linear_part, a, numerics.softplus(a * beta) / beta)
+    return _pointwise("softplus", x, out, lambda: np.where(linear_part, 1.0, numerics.sigmoid(a * beta)))
+
+
+def gelu(x: Node, approximate: str = "none") -> Node:
+    """x * Phi(x), Phi the standard normal CDF (1 + erf(x / sqrt 2)) / 2: the exact GELU.
+
+    d/dx = Phi(x) + x * phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi) the normal density.
+    `approximate="tanh"` gives PyTorch's approximation instead:
+    x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3), whose
+    d/dx = (1 + tanh(u)) / 2 + x (1 - tanh(u)^2) sqrt(2/pi) (1 + 0.134145 x^2) / 2  (3 * 0.044715).
+    """
+    a = _input("gelu", x)
+    if checks.one_of("gelu", "approximate", approximate, ("none", "tanh")) == "tanh":
+        k = math.sqrt(2 / math.pi)
+        t = np.tanh(k * (a + 0.044715 * a**3))
+        return _pointwise(
+            "gelu", x, a * (1 + t) / 2, lambda: (1 + t) / 2 + a * (1 - t * t) * k * (1 + 0.134145 * a * a) / 2
+        )
+    cdf = (1 + numerics.erf(a / math.sqrt(2))) / 2
+    return _pointwise("gelu", x, a * cdf, lambda: cdf + a * np.exp(-a * a / 2) / math.sqrt(2 * math.pi))
+
+
+def silu(x: Node) -> Node:
+    """x * sigmoid(x) (also called swish).  d/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
+    a = _input("silu", x)
+    s = numerics.sigmoid(a)
+    return _pointwise("silu", x, a * s, lambda: s * (1 + a * (1 - s)))
+
+
+def hardswish(x: Node) -> Node:
+    """x * relu6(x + 3) / 6.  d/dx = 0 where x < -3, x / 3 + 1/2 where -3 <= x <= 3, 1 where x > 3."""
+    a = _input("hardswish", x)
+    out = a * np.clip(a + 3, 0, 6) / 6
+    return _pointwise("hardswish", x, out, lambda: np.where(a < -3, 0.0, np.where(a <= 3, a / 3 + 0.5, 1.0)))
+
+
+def mish(x: Node) -> Node:
+    """x * tanh(softplus(x)).  d/dx = tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x), sp = softplus(x)."""
+    a = _input("mish", x)
+    t = np.tanh(numerics.softplus(a))
+    return _pointwise("mish", x, a * t, lambda: t + a * (1 - t * t) * numerics.sigmoid(a))
+
+
+def _input(name: str, x: Any) -> np.ndarray:
+    """The data an activation reads: a Tensor's array, or a Value's float as a numpy float."""
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, Value):
+        return np.float64(x.data)
+    raise TypeError(f"{name}: expects a Tensor or a Value, got {type(x).__name__}")
+
+
+def _number(owner: str, name: str, x: Any) -> float:
+    if not checks.is_number(x):
+        raise TypeError(f"{owner}: {name} must be a number, got {x!r}")
+    return float(x)
+
+
+def _pointwise(name: str, x: Node, out: Any, slope: Callable[[], Any]) -> Node:
+    """The op `name` at each element: out = f(x); backward g * f'(x), with `slope()` giving f'(x)."""
+    if isinstance(x, Value):
+        return op(name, float(out), (x,), lambda g: (float(slope()) * g,))
+    return op(name, np.asarray(out, x.dtype), (x,), lambda g: (g * slope(),))
+
+
+# ---- the one table of activations every model and picture uses -------------------------------
 
 ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
     "tanh": lambda x: x.tanh(),
     "relu": lambda x: x.relu(),
     "sigmoid": lambda x: x.sigmoid(),
     "linear": lambda x: x,
+    "leaky_relu": leaky_relu,
+    "relu6": relu6,
+    "elu": elu,
+    "softplus": softplus,
+    "gelu": gelu,
+    "silu": silu,
+    "hardswish": hardswish,
+    "mish": mish,
 }
 
 
@@ -149,6 +257,31 @@ def mse_loss(prediction: Tensor, target: Any) -> Tensor:
             f"mse_loss: target of shape {target_shape} does not match prediction of shape {prediction.shape}"
         )
     return ((prediction - target) ** 2).mean()
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:
+    """Inverted dropout, as PyTorch's: zero each element with probability p, scale the rest by 1/(1-p).
+
+    The scaling keeps every element's expected value, so nothing changes at
+    evaluation, where (training=False, or p = 0) x itself comes back. The mask
+    is drawn from `rng` (a numpy Generator or an int seed): one seed, one mask.
+    d/dx = mask / (1 - p), the same numbers the forward multiplied by.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"dropout: expects a Tensor, got {type(x).__name__}")
+    p = probability("dropout", p)
+    if not training or p == 0:
+        return x
+    keep = checks.rng("dropout", rng).random(x.shape) >= p
+    scale = (keep / (1 - p) if p < 1 else np.zeros(x.shape)).astype(x.dtype)
+    return op("dropout", x.data * scale, (x,), lambda g: (g * scale,))
+
+
+def probability(owner: str, p: Any) -> float:
+    """p as a float in [0, 1]."""
+    if not checks.is_number(p) or not 0 <= p <= 1:
+        raise ValueError(f"{owner}: p must be a probability in [0, 1], got {p!r}")
+    return float(p)
 
 
 def _check_scores(name: str, x: Any, reduction: str) -> None:

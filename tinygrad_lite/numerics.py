@@ -48,6 +48,36 @@ def divide(a: float, b: float) -> float:
         return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
+def sqrt(x: float) -> float:
+    """Square root: nan below 0 (math.sqrt raises)."""
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def log1p(x: float) -> float:
+    """log(1 + x), exact for tiny x: -inf at -1, nan below (math.log1p raises)."""
+    if x > -1:
+        return math.log1p(x)
+    return -math.inf if x == -1 else math.nan
+
+
+def expm1(x: float) -> float:
+    """e^x - 1, exact for tiny x: inf on overflow (math.expm1 raises)."""
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return math.inf
+
+
+def sin(x: float) -> float:
+    """sin(x): nan at +-inf (math.sin raises)."""
+    return math.nan if math.isinf(x) else math.sin(x)
+
+
+def cos(x: float) -> float:
+    """cos(x): nan at +-inf (math.cos raises)."""
+    return math.nan if math.isinf(x) else math.cos(x)
+
+
 # ---- arrays (a float works too) ----------------------------------------------------------
 
 
@@ -61,6 +91,30 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
     x = np.asarray(x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1, e) / (1 + e)
+
+
+def softplus(x: np.ndarray | float) -> np.ndarray:
+    """log(1 + e^x), exact in both tails: max(x, 0) + log1p(e^-|x|).
+
+    The two forms are equal (log(1 + e^x) = x + log(1 + e^-x)); with e^-|x| at
+    most 1 nothing overflows, and log1p keeps the tiny values of the far
+    negative tail that log(1 + ...) would round to 0.
+    """
+    x = np.asarray(x)
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+_math_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def erf(x: np.ndarray | float) -> np.ndarray:
+    """The error function 2/sqrt(pi) * integral_0^x e^(-t^2) dt, elementwise (numpy has none).
+
+    Each element goes through Python's `math.erf`, correct to the last bit or so:
+    slower than a numpy ufunc, but exact, and the exact GELU needs nothing more.
+    """
+    x = np.asarray(x)
+    return _math_erf(x).astype(x.dtype if x.dtype.kind == "f" else np.float64, copy=False)
 
 
 def logsumexp(x: np.ndarray, axis: int | tuple[int, ...] = -1) -> np.ndarray:

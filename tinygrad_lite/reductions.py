@@ -1,4 +1,4 @@
-"""Tensor ops that reduce axes (sum, mean, max, logsumexp) and the softmaxes that normalize along one.
+"""Tensor ops that reduce axes (sum, mean, max, var, prod, ...) and the softmaxes that normalize along one.
 
 A mixin of `Tensor`, kept in its own file so that each kind of op reads in one
 sitting. A reduction's backward spreads g back over the axes it summed away
@@ -7,6 +7,7 @@ sitting. A reduction's backward spreads g back over the axes it summed away
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -47,16 +48,64 @@ class ReductionOps:
         When several elements tie for the max, the gradient is split evenly
         between them (PyTorch's `amax` does the same), so it still sums to g.
         """
-        axes, x = checks.axes("max", axis, self.shape), self.data
-        if x.size == 0:
-            raise ValueError(f"max: cannot take the max of an empty tensor (shape {self.shape})")
-        biggest = x.max(axis=axes, keepdims=True)
+        return _extreme("max", self, axis, keepdims)
 
-        def max_backward(g: np.ndarray) -> tuple:
-            is_max = x == biggest
-            return (is_max * spread(g, axes, keepdims, x.shape) / is_max.sum(axis=axes, keepdims=True),)
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Min over `axis`.  d/dx_i min(x) = 1 where x_i is the min, else 0; ties split g as in max."""
+        return _extreme("min", self, axis, keepdims)
 
-        return op("max", biggest if keepdims else biggest.squeeze(axes), (self,), max_backward)
+    def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Product over `axis`.  d/dx_i prod(x) = the product of the other elements.
+
+        That is prod(x) / x_i where no element is 0. With exactly one zero, the
+        zero's slope is the product of the others and every other slope is 0;
+        with two or more zeros every slope is 0 (each product still holds a zero).
+        """
+        axes, x = checks.axes("prod", axis, self.shape), self.data
+        out = x.prod(axis=axes, keepdims=keepdims)
+
+        def prod_backward(g: np.ndarray) -> tuple:
+            zero = x == 0
+            zeros = zero.sum(axis=axes, keepdims=True)
+            others = np.where(zero, 1, x).prod(axis=axes, keepdims=True)  # the product of the nonzero ones
+            slope = np.where(zeros == 0, others / np.where(zero, 1, x), zero * (zeros == 1) * others)
+            return (spread(g, axes, keepdims, x.shape) * slope,)
+
+        return op("prod", out, (self,), prod_backward)
+
+    def var(self, axis: Axis = None, correction: int = 1, keepdims: bool = False) -> Tensor:
+        """Variance over `axis`: sum((x - mean)^2) / (n - correction), as PyTorch's `var`.
+
+        correction=1 (the default) is the unbiased sample variance, 0 the
+        population one; with n <= correction the result is inf or nan.
+        d/dx_i var(x) = 2 (x_i - mean) / (n - correction).
+        """
+        axes, x = checks.axes("var", axis, self.shape), self.data
+        if not checks.is_number(correction):
+            raise TypeError(f"var: correction must be a number, got {correction!r}")
+        count = int(np.prod([x.shape[a] for a in axes]))
+        centered = x - x.mean(axis=axes, keepdims=True) if x.size else x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            divisor = np.asarray(max(count - correction, 0), x.dtype)
+            out = (centered * centered).sum(axis=axes, keepdims=keepdims) / divisor
+        return op(
+            "var", out, (self,), lambda g: (spread(g, axes, keepdims, x.shape) * 2 * centered / divisor,)
+        )
+
+    def std(self, axis: Axis = None, correction: int = 1, keepdims: bool = False) -> Tensor:
+        """Standard deviation over `axis`: sqrt(var(x, correction)), as PyTorch's `std`."""
+        return self.var(axis, correction, keepdims).sqrt()
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the max along `axis` (of the flattened tensor for None): integers, no gradient.
+
+        The first index wins a tie, as in numpy and PyTorch.
+        """
+        return _arg_extreme("argmax", self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the min along `axis` (of the flattened tensor for None): integers, no gradient."""
+        return _arg_extreme("argmin", self, axis, keepdims)
 
     def logsumexp(self, axis: Axis = -1, keepdims: bool = False) -> Tensor:
         """log(sum(e^x)) over `axis`, so that it cannot overflow.  d/dx_i logsumexp(x) = softmax(x)_i."""
@@ -86,3 +135,29 @@ class ReductionOps:
 def spread(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
     """g of a reduction over `axes`, stretched back to the input's `shape` (a read-only view)."""
     return np.broadcast_to(g if keepdims else np.expand_dims(g, axes), shape)
+
+
+def _extreme(name: str, t: Tensor, axis: Axis, keepdims: bool) -> Tensor:
+    """max or min over `axis`; g goes to the elements that equal it, split evenly between ties."""
+    axes, x = checks.axes(name, axis, t.shape), t.data
+    if x.size == 0:
+        raise ValueError(f"{name}: cannot take the {name} of an empty tensor (shape {t.shape})")
+    extreme = (x.max if name == "max" else x.min)(axis=axes, keepdims=True)
+
+    def extreme_backward(g: np.ndarray) -> tuple:
+        picked = x == extreme
+        return (picked * spread(g, axes, keepdims, x.shape) / picked.sum(axis=axes, keepdims=True),)
+
+    return op(name, extreme if keepdims else extreme.squeeze(axes), (t,), extreme_backward)
+
+
+def _arg_extreme(name: str, t: Tensor, axis: int | None, keepdims: bool) -> Tensor:
+    """argmax or argmin: a plain integer Tensor, outside the graph."""
+    if axis is not None and not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{name}: axis must be a single int or None, got {axis!r}")
+    if axis is not None:
+        (axis,) = checks.axes(name, axis, t.shape)
+    if t.data.size == 0:
+        raise ValueError(f"{name}: cannot take the {name} of an empty tensor (shape {t.shape})")
+    pick = np.argmax if name == "argmax" else np.argmin
+    return type(t)._new(np.asarray(pick(t.data, axis=axis, keepdims=keepdims)), False)

@@ -28,6 +28,18 @@ from .shapes import ShapeOps
 ArrayLike = Any  # numbers, nested lists, numpy arrays
 
 
+def _comparison(name: str, fn: np.ufunc, symbol: str) -> Any:
+    """The operator `symbol` as a Tensor method: elementwise, broadcast, a boolean result without gradient."""
+
+    def compare(self: Tensor, other: Any) -> Tensor:
+        if (other := self._operand(other)) is None:
+            return NotImplemented
+        return Tensor._new(_broadcasting(name, fn, self, other), False)
+
+    compare.__doc__ = f"a {symbol} b elementwise: a boolean Tensor that does not require grad."
+    return compare
+
+
 class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
     """An n-dimensional array that remembers how it was computed.
 
@@ -113,6 +125,22 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
     def dtype(self) -> np.dtype:
         """The numpy dtype of the data (and of the grad)."""
         return self.data.dtype
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def __len__(self) -> int:
+        """The size of the first axis, as numpy and PyTorch give it."""
+        if self.ndim == 0:
+            raise TypeError("len: a 0-d tensor has no length (use .item() or .numel())")
+        return len(self.data)
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor, as in PyTorch (more elements: ambiguous, an error)."""
+        if self.data.size != 1:
+            raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
 
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (the same array; copy it before changing it)."""
@@ -275,6 +303,52 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
         """Same as `self @ other`."""
         return self @ other
 
+    def dot(self, other: Any) -> Tensor:
+        """numpy's `dot`: a product for a 0-d operand, the sum over the last axis of a and
+        the second-to-last of b (the last, for 1-D b) otherwise.
+
+        Built from ops with their own derivatives (`*`, `sum`, `@`, `transpose`,
+        `reshape`). It is `matmul` for 1-D and 2-D operands; for N-d ones it pairs
+        every batch of a with every batch of b, where `@` broadcasts batch axes.
+        """
+        if (b := self._operand(other)) is None:
+            raise TypeError(f"dot: expects a Tensor, an array or a number, got {type(other).__name__}")
+        if self.ndim == 0 or b.ndim == 0:
+            return self * b
+        inner = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if self.shape[-1] != inner:
+            raise ValueError(
+                f"dot: cannot multiply {self.shape} by {b.shape}: "
+                f"inner dimensions {self.shape[-1]} and {inner} differ"
+            )
+        if b.ndim <= 2:
+            return self @ b
+        # b's summed axis first, the rest flattened: one matmul, then b's other axes put back.
+        order = (b.ndim - 2, *range(b.ndim - 2), b.ndim - 1)
+        flat = b.transpose(order).reshape(inner, -1)
+        return (self @ flat).reshape(*self.shape[:-1], *b.shape[:-2], b.shape[-1])
+
+    # ---- comparisons: elementwise, boolean results outside the graph ---------------------------
+
+    # Comparing defines __eq__, which would unset the hash: a Tensor stays hashable by identity,
+    # so the sets and dicts of the backward pass still tell nodes apart.
+    __hash__ = Node.__hash__
+
+    __lt__ = _comparison("lt", np.less, "<")
+    __le__ = _comparison("le", np.less_equal, "<=")
+    __gt__ = _comparison("gt", np.greater, ">")
+    __ge__ = _comparison("ge", np.greater_equal, ">=")
+    __eq__ = _comparison("eq", np.equal, "==")  # PyTorch's meaning; `is` still tells tensors apart
+    __ne__ = _comparison("ne", np.not_equal, "!=")
+
+    def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+        """|a - b| <= atol + rtol * |b| elementwise, numpy's test and defaults (boolean, no gradient)."""
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+        """True when every element is `isclose`, numpy's test and defaults."""
+        return allclose(self, other, rtol, atol, equal_nan)
+
     def _operand(self, other: Any) -> Tensor | None:
         """The other operand of a binary op as a Tensor: numbers and lists take self's float dtype."""
         if isinstance(other, Tensor):
@@ -286,6 +360,24 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
         if isinstance(other, np.ndarray):
             return Tensor(other)
         return None
+
+
+def isclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    """|a - b| <= atol + rtol * |b|, elementwise, as `numpy.isclose` (same defaults, b the reference).
+
+    a and b are Tensors, arrays or numbers; the result is a boolean Tensor outside the graph.
+    """
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not checks.is_number(tol) or not tol >= 0:
+            raise ValueError(f"isclose: {name} must be a non-negative number, got {tol!r}")
+    x, y = (t.data if isinstance(t, Tensor) else to_array(t, None) for t in (a, b))
+    checks.broadcast("isclose", x.shape, y.shape)
+    return Tensor._new(np.isclose(x, y, rtol, atol, bool(equal_nan)), False)
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    """True when `isclose(a, b)` holds for every element, as `numpy.allclose`."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
 
 
 # ---- helpers the ops share ------------------------------------------------------------------

@@ -153,6 +153,68 @@ class Value(Node):
         out = float(numerics.sigmoid(self.data))
         return op("sigmoid", out, (self,), lambda g: (out * (1.0 - out) * g,))
 
+    def sqrt(self) -> Value:
+        """Square root (nan below 0).  d/dx sqrt(x) = 1 / (2 sqrt(x)), reusing the output."""
+        out = numerics.sqrt(self.data)
+        return op("sqrt", out, (self,), lambda g: (numerics.divide(g, 2.0 * out),))
+
+    def abs(self) -> Value:
+        """|x|.  d/dx |x| = sign(x), and 0 at x = 0 (PyTorch's subgradient there)."""
+        x = self.data
+        return op("abs", abs(x), (self,), lambda g: (g if x > 0 else -g if x < 0 else 0.0,))
+
+    __abs__ = abs  # abs(v)
+
+    def sin(self) -> Value:
+        """sin(x).  d/dx sin(x) = cos(x)."""
+        x = self.data
+        return op("sin", numerics.sin(x), (self,), lambda g: (numerics.cos(x) * g,))
+
+    def cos(self) -> Value:
+        """cos(x).  d/dx cos(x) = -sin(x)."""
+        x = self.data
+        return op("cos", numerics.cos(x), (self,), lambda g: (-numerics.sin(x) * g,))
+
+    def square(self) -> Value:
+        """x^2.  d/dx x^2 = 2x."""
+        x = self.data
+        return op("square", x * x, (self,), lambda g: (2.0 * x * g,))
+
+    def log1p(self) -> Value:
+        """log(1 + x), exact for tiny x.  d/dx log(1 + x) = 1 / (1 + x)."""
+        x = self.data
+        return op("log1p", numerics.log1p(x), (self,), lambda g: (numerics.divide(g, 1.0 + x),))
+
+    def expm1(self) -> Value:
+        """e^x - 1, exact for tiny x.  d/dx (e^x - 1) = e^x = out + 1, reusing the output."""
+        out = numerics.expm1(self.data)
+        return op("expm1", out, (self,), lambda g: ((out + 1.0) * g,))
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), exact in both tails.  d/dx softplus(x) = sigmoid(x)."""
+        x = self.data
+        out = float(numerics.softplus(x))
+        return op("softplus", out, (self,), lambda g: (float(numerics.sigmoid(x)) * g,))
+
+    # ---- comparisons: Python bools, so `if a < b:` means what it says --------
+    # `==` stays identity, as in micrograd, whose code keeps Values in sets.
+
+    def __lt__(self, other: Value | float) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data < other
+
+    def __le__(self, other: Value | float) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data <= other
+
+    def __gt__(self, other: Value | float) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data > other
+
+    def __ge__(self, other: Value | float) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data >= other
+
     # ---- what micrograd's notebooks read -----------------------------------
 
     @property
@@ -180,3 +242,10 @@ def _operand(other: object) -> Value | None:
     if isinstance(other, numbers.Real):
         return Value(other)
     return None
+
+
+def _number(other: object) -> float | None:
+    """The number a comparison compares with: a Value's data, or a plain number."""
+    if isinstance(other, Value):
+        return other.data
+    return other if isinstance(other, numbers.Real) else None
