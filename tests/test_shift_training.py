@@ -330,7 +330,7 @@ BAD_INPUT = [
      r"^ShiftConfig: optimizer must be one of \('adam', 'sgd'\), got 'rmsprop'"),
     ("train_shift-output", lambda: ShiftConfig(5, 2, output="tanh"), ValueError,
      r"^ShiftConfig: output must be one of \('softmax', 'sigmoid'\), got 'tanh'"),
-    ("train_shift-activation", lambda: ShiftConfig(5, 2, activation="gelu"), ValueError,
+    ("train_shift-activation", lambda: ShiftConfig(5, 2, activation="swish"), ValueError,
      r"^ShiftConfig: activation must be one of"),
     ("train_shift-record_every", lambda: ShiftConfig(5, 2, record_every=0), ValueError,
      r"^ShiftConfig: record_every must be a positive int, got 0"),
