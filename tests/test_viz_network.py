@@ -43,7 +43,7 @@ def test_network_diagram_has_columns_one_edge_per_weight_coloured_by_sign() -> N
     widths = [float(w) for w in re.findall(r"penwidth=([\d.]+)", source)]
     assert max(widths) == pytest.approx(4.0) and min(widths) >= 0.3
     w = model.layers[0].weight.data[0, 0]
-    assert f"{w:+.3g}</font>" in source  # the seed's numbers on the neurons
+    assert f"&#160;&#160;{w:+.3g}</font>" in source  # the seed's numbers on the neurons
     assert "in 1" in source and "out 11" in source and "h2" in source
 
 
@@ -87,7 +87,7 @@ def test_deeper_networks_write_their_numbers_on_the_neurons_or_say_why_not() -> 
     source = draw_network(model).source
     assert "label=" not in source.split("->", 1)[1]  # no numbers on the lines
     w = model.layers[2].weight.data[5]  # output 6's 5 weights in: 4 on its first line, 1 on the next
-    first = "&#160;&#160;" + "&#160;".join(f'<font color="{_colour(v)}">{v:+.3g}</font>' for v in w[:4])
+    first = "&#160;" + "".join(f'<font color="{_colour(v)}">&#160;&#160;{v:+.3g}</font>' for v in w[:4])
     assert f"<b>out 6</b>{first}<br/>" in source
     assert "not written" not in source and "on a later neuron: its weights in" in source
     assert "<b>h1.1</b>>" in source  # the first hidden layer's weights in are on the inputs

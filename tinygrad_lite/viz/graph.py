@@ -66,7 +66,7 @@ def draw_graph(
     style = _Style(_param_names(params), grads, notes or {}, edge_notes or {}, set(highlight), _Pins(layout))
     dot = graphviz.Digraph("computation", graph_attr={"rankdir": rankdir, "fontname": _FONT})
     dot.attr("node", fontname=_FONT, fontsize="11")
-    dot.attr("edge", fontname=_FONT, fontsize="10")
+    dot.attr("edge", fontname=_FONT, fontsize="11")
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
         _add_box(dot, ids[node], node, style)

@@ -148,7 +148,7 @@ def _colour(space: _Space, m: int, dark: bool) -> str:
 
 
 def _plane_picture(space: _Space, codes: np.ndarray, title: str, size: float) -> str:
-    head = [title or "Hidden space: codes, arrows, winning regions"]
+    head = [title or "The hidden space (h1, h2)"]
     side = size - 2 * _MARGIN
     top = 14 + 20 * len(head)
     parts = [
@@ -159,10 +159,10 @@ def _plane_picture(space: _Space, codes: np.ndarray, title: str, size: float) ->
     ]
     parts += _plane(space, codes, (0, 1), _MARGIN, top + _MARGIN, side, regions=True)
     notes = [
-        "shade: where output m's logit is largest; arrow: its weights",
-        "dot: input n's code, ringed green if output n+1 wins",
+        "shade: where output m wins; arrow: its weights",
+        "dot: input n's code; green ring: output n+1 wins",
     ]
-    bottom = top + side + 2 * _MARGIN
+    bottom = top + side + 3 * _MARGIN - 2
     parts += [
         element("text", note, x=size / 2, y=bottom + 16 * k, text_anchor="middle", font_size=_SMALL)
         for k, note in enumerate(notes)
@@ -311,8 +311,8 @@ def _planes(space: _Space, codes: np.ndarray, title: str, size: float, hidden: i
         f"neurons 1-3{'' if hidden == 3 else f' of {hidden}'}, seen flat;",
         "the regions are not flat:",
         "they are not shaded.",
-        "dot: input n's code,",
-        "ringed green if",
+        "dot: input n's code;",
+        "green ring:",
         "output n+1 wins",
     ]
     x, y = 1.5 * _MARGIN + side * 1.5, 34 + side + 3 * _MARGIN + 10

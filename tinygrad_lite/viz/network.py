@@ -31,7 +31,7 @@ _FIRES_FILL, _WINS_FILL = "#fff1b8", "#cdeccd"
 _PER_NEURON_MAX = 8  # a neuron lists at most this many weights; a layer that needs more lists none
 _PER_LINE = 4  # weights written on one line of a neuron
 _NUMBERS_MAX = 200  # by default, weights are written down for networks with at most this many
-_CHAR_WIDTH = 0.08  # inches: about the width of a character of Helvetica 10, for a column's width
+_CHAR_WIDTH = 0.07  # inches: about the width of a character of Helvetica 10, for a column's width
 
 
 def draw_network(
@@ -175,13 +175,13 @@ def _add_neurons(dot: graphviz.Digraph, sizes: list[int], labels: list[list], nu
         tallest = [max(text.count("<br/>") + 1 for text, _ in column) for column in labels]
         height = max(n * (0.17 * lines + 0.2) for n, lines in zip(sizes, tallest))
         widths = [_CHAR_WIDTH * max(_longest_line(text) for text, _ in column) + 0.15 for column in labels]
-        attrs = {"shape": "box", "style": "rounded,filled", "margin": "0.05,0.03"}
+        attrs = {"shape": "box", "style": "rounded,filled", "margin": "0.05,0.03", "height": "0.25"}
     else:
         row = max(0.12, min(0.5, 10 / max(sizes)))  # inches between neurons
         height = row * max(sizes)
         widths = [min(0.4, row * 0.7)] * len(sizes)
         attrs = {"shape": "circle", "fixedsize": "true"}
-    gap = max(2.4 if numbers else 2.0, 0.3 * height)  # inches between the columns' facing edges
+    gap = max(1.1, 0.27 * height)  # inches between the columns' facing edges
     x = 0.0
     for col, (n, column) in enumerate(zip(sizes, labels)):
         x += widths[col] / 2 + (gap + widths[col - 1] / 2 if col else 0)
@@ -251,7 +251,7 @@ def _neuron_text(model, layers, written, col, i, sums, outs) -> tuple[str, str]:
             lines.append(f"{model.activation}({number(sums[col][i])}) = {number(outs[col][i])}")
     weights = _weights_on_neuron(layers, written, col, i)
     if weights:  # the name and the first weights share a line, as in the seed
-        lines[0] += "&#160;&#160;" + weights.pop(0)
+        lines[0] += "&#160;" + weights.pop(0)
     return "<br/>".join(lines + weights), fill
 
 
@@ -260,9 +260,10 @@ def _weights_on_neuron(layers, written, col, i) -> list[str]:
     in (the first hidden layer's are on the inputs), and any neuron's bias; _PER_LINE to a line."""
     k = 0 if col == 0 else col - 1
     weights = [] if not written[k] or col == 1 else layers[0][0][:, i] if col == 0 else layers[k][0][i]
-    texts = [f'<font color="{_colour(w)}">{signed(w)}</font>' for w in weights]
-    # Graphviz drops plain spaces between <font> elements: no-break spaces keep the numbers apart.
-    lines = ["&#160;".join(texts[s : s + _PER_LINE]) for s in range(0, len(texts), _PER_LINE)]
+    # Graphviz places each <font> element by Helvetica's widths; a browser without Helvetica draws
+    # wider text, so two no-break spaces before each number keep the numbers apart there too.
+    texts = [f'<font color="{_colour(w)}">&#160;&#160;{signed(w)}</font>' for w in weights]
+    lines = ["".join(texts[s : s + _PER_LINE]) for s in range(0, len(texts), _PER_LINE)]
     if col > 0 and layers[k][1] is not None:
         lines.append(f"bias {signed(layers[k][1][i])}")
     return lines

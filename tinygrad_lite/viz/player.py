@@ -27,14 +27,14 @@ _CSS = """
 .tgl-player { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
   color: #222; max-width: 100%; outline: none; }
 .tgl-player h2 { font-size: 1.15em; margin: 0.2em 0; }
-.tgl-player .tgl-intro { margin: 0.2em 0 0.5em; max-width: 62em; line-height: 1.35; }
+.tgl-player .tgl-intro { margin: 0.5em 0; max-width: 62em; line-height: 1.35; }
 .tgl-player .tgl-controls { display: flex; align-items: center; gap: 0.5em; flex-wrap: wrap; }
 .tgl-player button { font: inherit; padding: 0.2em 0.7em; min-width: 6.5em; cursor: pointer; }
 .tgl-player .tgl-slider { flex: 1 1 12em; max-width: 40em; }
 .tgl-player .tgl-counter { font-variant-numeric: tabular-nums; min-width: 7em; }
-.tgl-player .tgl-caption { margin: 0.5em 0; padding: 0.4em 0.6em; background: #f4f4f4;
-  border-left: 4px solid #d62728; line-height: 1.35; min-height: 2.7em; white-space: pre-wrap; }
-.tgl-player .tgl-body { display: flex; align-items: flex-start; gap: 1em; flex-wrap: wrap; }
+.tgl-player .tgl-caption { margin: 0.4em 0; padding: 0.3em 0.6em; background: #f4f4f4;
+  border-left: 4px solid #d62728; line-height: 1.35; min-height: 1.35em; white-space: pre-wrap; }
+.tgl-player .tgl-body { display: flex; align-items: flex-start; gap: 0.75em; flex-wrap: wrap; }
 .tgl-player .tgl-frame { max-width: 100%; overflow-x: auto; }
 .tgl-player .tgl-side svg { max-width: 100%; height: auto; }
 """
@@ -54,12 +54,13 @@ _JS = """
   var play = root.querySelector(".tgl-play"), marks = root.querySelectorAll(".tgl-side .tgl-mark");
   var frames = null, current = 0, timer = null;
 
-  function fit() {  // shrink a wide frame to the room there is, but not below 65%: then scroll
+  // Shrink a wide frame to the room there is, but not below 90% (text stays >= 12 px): then scroll.
+  function fit() {
     var svg = picture.querySelector("svg");
     if (!svg) return;
     var size = svg.getAttribute("width") || "";
     var width = parseFloat(size) * (/pt$/.test(size) ? 4 / 3 : 1);
-    svg.style.width = Math.max(Math.min(width, root.clientWidth - 4), 0.65 * width) + "px";
+    svg.style.width = Math.max(Math.min(width, root.clientWidth - 4), 0.9 * width) + "px";
     svg.style.height = "auto";
     var hot = data.focus && svg.querySelector(data.focus);
     if (hot && picture.scrollWidth > picture.clientWidth) {  // bring the focus into view
@@ -208,7 +209,7 @@ class Player:
         side = f'<div class="tgl-side">{inline_svg(self.side)}</div>' if self.side else ""
         return (
             f'<div class="tgl-player" id="{html.escape(player_id)}" tabindex="0" '
-            f'data-frames="{n}" data-frame="0">\n<style>{_CSS}</style>\n{title}{intro}\n'
+            f'data-frames="{n}" data-frame="0">\n<style>{_CSS}</style>\n{title}\n'
             '<div class="tgl-controls">'
             '<button class="tgl-prev" disabled>\u25c0 previous</button>'
             '<button class="tgl-play" disabled>\u25b6 play</button>'
@@ -218,7 +219,7 @@ class Player:
             f'<span class="tgl-counter">frame 1 / {n} (the player needs JavaScript)</span></div>\n'
             f'<div class="tgl-caption">{html.escape(self.captions[0])}</div>\n'
             f'<div class="tgl-body"><div class="tgl-frame">{self._inline[0]}</div>{side}</div>\n'
-            f"<script>{script}</script>\n</div>"
+            f"{intro}\n<script>{script}</script>\n</div>"
         )
 
     def _repr_html_(self) -> str:
@@ -230,6 +231,6 @@ class Player:
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(self.title or 'tinygrad_lite player')}</title>\n</head>\n"
-            f'<body style="margin: 1em">\n{self.to_html()}\n</body>\n</html>\n'
+            f'<body style="margin: 0.5em">\n{self.to_html()}\n</body>\n</html>\n'
         )
         return atomic_write(path, page, make_parents=True, owner="Player.save")
