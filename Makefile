@@ -17,6 +17,8 @@ demo: $(STAMP)
 	$(BIN)/python demos/shift_task.py
 	$(BIN)/python demos/draw_graph.py
 	$(BIN)/python demos/watch_it_learn.py
+	# micrograd's demo on the Tensor engine (a second); all engines, micrograd too: python demos/moons.py
+	$(BIN)/python demos/moons.py --engines tensor
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
