@@ -196,11 +196,43 @@ DRIVE = """<script>
 </script>"""
 
 
-def run_in_browser(page: Path) -> dict:
-    """Open `page` with the driver added in headless Chromium; what the driver saw."""
+# Loaded after the player: once it is ready, measures what a screen of the window's size shows.
+MEASURE = """<script>
+(function () {
+  var root = document.querySelector(".tgl-player"), tries = 0;
+  (function wait() {
+    if (root.getAttribute("data-ready") !== "true" && tries++ < 400) return setTimeout(wait, 25);
+    var out = {width: window.innerWidth, height: window.innerHeight, outside: [], small: [], captions: 0};
+    var parts = {controls: ".tgl-controls", caption: ".tgl-caption", frame: ".tgl-frame svg",
+                 side: ".tgl-side svg"};
+    Object.keys(parts).forEach(function (name) {
+      var found = root.querySelector(parts[name]);
+      if (!found) return;
+      var box = found.getBoundingClientRect();
+      var off = box.left < 0 || box.top < 0 || box.right > out.width || box.bottom > out.height;
+      if (off) out.outside.push(name);
+    });
+    out.scrolls = document.documentElement.scrollWidth > out.width;
+    root.querySelectorAll(".tgl-frame text, .tgl-side text").forEach(function (text) {
+      var size = parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a;  // px on screen
+      if (text.textContent.trim() && size < 11.95) out.small.push(text.textContent + " " + size.toFixed(1));
+    });
+    var caption = root.querySelector(".tgl-caption").textContent;
+    out.captions = document.body.innerText.split(caption).length - 1;
+    var report = document.createElement("pre");
+    report.id = "test-report";
+    report.textContent = JSON.stringify(out);
+    document.body.appendChild(report);
+  })();
+})();
+</script>"""
+
+
+def run_in_browser(page: Path, driver: str = DRIVE, window: tuple[int, int] = (1366, 768)) -> dict:
+    """Open `page` with `driver` added in headless Chromium in a window of that size; what it saw."""
     driven = page.with_name(f"driven_{page.name}")
     text = page.read_text("utf-8").replace("<head>", f"<head>\n{CATCH_ERRORS}", 1)
-    driven.write_text(text.replace("</body>", f"{DRIVE}\n</body>", 1), "utf-8")
+    driven.write_text(text.replace("</body>", f"{driver}\n</body>", 1), "utf-8")
     with tempfile.TemporaryDirectory() as profile:
         flags = [
             "--headless",
@@ -213,6 +245,8 @@ def run_in_browser(page: Path) -> dict:
             "--disable-sync",
             f"--user-data-dir={profile}",
             "--virtual-time-budget=20000",  # timers run on virtual time: play without waiting
+            f"--window-size={window[0]},{window[1]}",
+            "--hide-scrollbars",
             "--dump-dom",
         ]
         done = subprocess.run(
@@ -237,3 +271,18 @@ def test_players_work_in_a_real_browser(tmp_path: Path) -> None:
         assert seen["counter"] == f"frame {frames} / {frames}" and seen["pastEnd"] == frames - 1
         assert (seen["back"], seen["slid"], seen["home"]) == (frames - 3, 1, 0)
         assert seen["played"] == min(frames - 1, int(1.5 * fps))  # play advanced on its own
+
+
+@pytest.mark.skipif(BROWSER is None, reason=f"no headless browser found (looked for {', '.join(BROWSERS)})")
+def test_the_film_fits_a_laptop_screen_and_reads_on_a_projector(tmp_path: Path) -> None:
+    from tinygrad_lite.shift import ShiftConfig, train_shift
+
+    result = train_shift(ShiftConfig(11, 2, steps=300, record_every=1), seed=0, progress=False)
+    film = training_film(result, frames=12).save(tmp_path / "film.html")
+    for window in ((1366, 768), (1280, 720)):
+        seen = run_in_browser(film, MEASURE, window)
+        # Chromium keeps about 143 px of the window for its bars: the page gets less than a 768-high screen.
+        assert seen["width"] == window[0] and seen["height"] >= window[1] - 150, seen
+        assert seen["outside"] == [] and not seen["scrolls"], window  # all on screen, no scrolling
+        assert seen["small"] == [], window  # no text under 12 px
+        assert seen["captions"] == 1  # the step is said once
