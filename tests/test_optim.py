@@ -1,4 +1,4 @@
-"""Tests for optim.py: SGD and Adam against PyTorch's update rules, written out in numpy."""
+"""Tests for optim.py: SGD, Adam, AdamW and RMSprop against PyTorch's update rules, written out in numpy."""
 
 from __future__ import annotations
 
@@ -19,31 +19,34 @@ def gradients(shape: tuple[int, ...], steps: int = STEPS, seed: int = 0) -> list
     return [rng.normal(size=shape) * 10.0 ** rng.integers(-3, 2) for _ in range(steps)]
 
 
-# ---- the reference rules (PyTorch's, without weight decay) ------------------------------
+# ---- the reference rules (PyTorch's, as its documentation writes them) ---------------------
 #
 # Each takes the starting point and `grad_of(p, step)`, the gradient at p on that step, so
 # the same rule serves fixed gradient sequences and real losses. Returns p after each step.
 
 
-def sgd_reference(p: np.ndarray, grad_of, steps: int, lr: float, momentum: float) -> list[np.ndarray]:
-    """torch.optim.SGD: buf = g on the first step, then buf = momentum * buf + g; p -= lr * buf."""
+def sgd_reference(p, grad_of, steps, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
+    """torch.optim.SGD: g += wd * p; buf = g on the first step, then momentum * buf + g;
+    p -= lr * (g + momentum * buf) with nesterov, else p -= lr * buf."""
     buf, out = None, []
     for step in range(steps):
-        g = grad_of(p, step)
+        g = grad_of(p, step) + weight_decay * p
         if momentum:
             buf = g.copy() if buf is None else momentum * buf + g
-            g = buf
+            g = g + momentum * buf if nesterov else buf
         p = p - lr * g
         out.append(p)
     return out
 
 
-def adam_reference(p: np.ndarray, grad_of, steps: int, lr: float, betas, eps: float) -> list[np.ndarray]:
-    """torch.optim.Adam as in the paper: bias-corrected moments, eps added to sqrt(v_hat)."""
+def adam_reference(p, grad_of, steps, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """torch.optim.Adam as in the paper: bias-corrected moments, eps added to sqrt(v_hat).
+    With weight_decay, AdamW: p *= 1 - lr * weight_decay before the Adam step."""
     b1, b2 = betas
     m, v, out = np.zeros_like(p), np.zeros_like(p), []
     for t in range(1, steps + 1):
         g = grad_of(p, t - 1)
+        p = p * (1 - lr * weight_decay)
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g**2
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
@@ -52,26 +55,62 @@ def adam_reference(p: np.ndarray, grad_of, steps: int, lr: float, betas, eps: fl
     return out
 
 
+def rmsprop_reference(p, grad_of, steps, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                      centered=False):  # fmt: skip
+    """torch.optim.RMSprop: a running mean of g^2 (and of g, centered); the step divides by its root."""
+    square_avg, grad_avg, buf, out = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p), []
+    for step in range(steps):
+        g = grad_of(p, step) + weight_decay * p
+        square_avg = alpha * square_avg + (1 - alpha) * g * g
+        if centered:
+            grad_avg = alpha * grad_avg + (1 - alpha) * g
+            denominator = np.sqrt(square_avg - grad_avg**2) + eps
+        else:
+            denominator = np.sqrt(square_avg) + eps
+        if momentum:
+            buf = momentum * buf + g / denominator
+            p = p - lr * buf
+        else:
+            p = p - lr * g / denominator
+        out.append(p)
+    return out
+
+
+OPTIMIZERS = {  # kind: (ours, the reference rule, torch.optim's name)
+    "sgd": (optim.SGD, sgd_reference, "SGD"),
+    "adam": (optim.Adam, adam_reference, "Adam"),
+    "adamw": (optim.AdamW, adam_reference, "AdamW"),
+    "rmsprop": (optim.RMSprop, rmsprop_reference, "RMSprop"),
+}
+
 CASES = [
     ("sgd", {"lr": 0.1}),
     ("sgd", {"lr": 0.05, "momentum": 0.9}),
+    ("sgd", {"lr": 0.05, "weight_decay": 0.1}),
+    ("sgd", {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.01, "nesterov": True}),
     ("adam", {"lr": 0.01}),
     ("adam", {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-3}),
+    ("adamw", {"lr": 0.01}),
+    ("adamw", {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-3, "weight_decay": 0.5}),
+    ("rmsprop", {"lr": 0.01}),
+    ("rmsprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-4, "weight_decay": 0.1}),
+    ("rmsprop", {"lr": 0.01, "momentum": 0.9}),
+    ("rmsprop", {"lr": 0.01, "centered": True}),
+    ("rmsprop", {"lr": 0.005, "alpha": 0.8, "momentum": 0.5, "centered": True, "weight_decay": 0.01}),
 ]
 
 
 def make(kind: str, params, kwargs: dict):
-    return optim.SGD(params, **kwargs) if kind == "sgd" else optim.Adam(params, **kwargs)
+    return OPTIMIZERS[kind][0](params, **kwargs)
 
 
 def reference(kind: str, p0: np.ndarray, grads, kwargs: dict) -> list[np.ndarray]:
     """p after each step; `grads` is a list of gradients, or a function of p."""
     grad_of = grads if callable(grads) else lambda p, step: grads[step]
     steps = STEPS if callable(grads) else len(grads)
-    if kind == "sgd":
-        return sgd_reference(p0, grad_of, steps, kwargs["lr"], kwargs.get("momentum", 0.0))
-    betas, eps = kwargs.get("betas", (0.9, 0.999)), kwargs.get("eps", 1e-8)
-    return adam_reference(p0, grad_of, steps, kwargs["lr"], betas, eps)
+    if kind == "adamw":
+        kwargs = {"weight_decay": 0.01, **kwargs}  # AdamW's default decay
+    return OPTIMIZERS[kind][1](p0, grad_of, steps, **kwargs)
 
 
 # ---- the update rules --------------------------------------------------------------------
@@ -142,6 +181,27 @@ def test_adam_first_step_moves_each_weight_by_lr():
     np.testing.assert_allclose(p.data, [-0.05, 0.05, -0.05, 0.0], rtol=1e-5)
 
 
+def test_adamw_decays_every_weight_at_the_same_rate_whatever_its_gradient():
+    # Decoupled decay: with a zero gradient Adam's step is 0, so only the decay moves p.
+    p, v = Tensor(np.array([1.0, -4.0, 1e-3]), requires_grad=True), Value(2.0)
+    opt = optim.AdamW([p, v], lr=0.1, weight_decay=0.5)
+    for _ in range(3):
+        p.grad, v.grad = np.zeros(3), 0.0
+        opt.step()
+    np.testing.assert_allclose(p.data, np.array([1.0, -4.0, 1e-3]) * 0.95**3, rtol=1e-15)
+    assert v.data == pytest.approx(2.0 * 0.95**3, rel=1e-15)
+
+
+def test_nesterov_looks_ahead_along_the_velocity():
+    # With a constant gradient g: buf = g, then 1.9 g; the nesterov steps use g + 0.9 buf.
+    p = Value(0.0)
+    opt = optim.SGD([p], lr=1.0, momentum=0.9, nesterov=True)
+    for _ in range(2):
+        p.grad = 1.0
+        opt.step()
+    assert p.data == pytest.approx(-(1.9 + (1 + 0.9 * 1.9)), rel=1e-15)
+
+
 # ---- parameters without a gradient --------------------------------------------------------
 
 
@@ -186,7 +246,7 @@ def test_zero_grad_calls_each_parameters_own_zero_grad():
     assert Spy.cleared == 2
 
 
-@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop])
 def test_the_same_parameter_twice_is_refused(cls):
     # Listed twice, it would be stepped twice per step: p = 0.8 after one SGD step of 0.1.
     p, q = Tensor(np.ones(2), requires_grad=True), Value(1.0)
@@ -202,7 +262,7 @@ def test_the_same_parameter_twice_is_refused(cls):
 # ---- errors --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop])
 def test_bad_parameters(cls):
     with pytest.raises(ValueError, match="got an empty parameter list"):
         cls([], lr=0.1)
@@ -215,7 +275,7 @@ def test_bad_parameters(cls):
         cls(Tensor(np.ones((2, 2)), requires_grad=True), lr=0.1)
 
 
-@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop])
 @pytest.mark.parametrize("lr", [0, -0.1, math.nan, math.inf, "0.1", None, True])
 def test_bad_lr(cls, lr):
     with pytest.raises(ValueError, match=f"{cls.__name__}: lr must be a positive finite number"):
@@ -253,7 +313,7 @@ def test_matches_torch_optim(kind, kwargs):
     ours = Tensor(p0.copy(), requires_grad=True)
     theirs = torch.tensor(p0.copy(), requires_grad=True)
     opt = make(kind, [ours], kwargs)
-    torch_opt = (torch.optim.SGD if kind == "sgd" else torch.optim.Adam)([theirs], **kwargs)
+    torch_opt = getattr(torch.optim, OPTIMIZERS[kind][2])([theirs], **kwargs)
     for g in grads:
         ours.grad = g.copy()
         theirs.grad = torch.tensor(g)
@@ -273,7 +333,7 @@ def test_matches_torch_optim_when_a_parameter_misses_steps(kind, kwargs):
     ]
     theirs[1].requires_grad_()
     opt = make(kind, ours, kwargs)
-    torch_opt = (torch.optim.SGD if kind == "sgd" else torch.optim.Adam)(theirs, **kwargs)
+    torch_opt = getattr(torch.optim, OPTIMIZERS[kind][2])(theirs, **kwargs)
     for step, g in enumerate(grads):
         for i, (p, q) in enumerate(zip(ours, theirs)):
             missing = step < 2 if i == 1 else step == 3  # b starts late, a skips step 4
@@ -332,6 +392,30 @@ BAD_INPUT = [
      ValueError, r"^Adam: eps must be a non-negative finite number"),
     ("Adam-eps-nan", lambda: optim.Adam(params(), eps=NAN),
      ValueError, r"^Adam: eps must be a non-negative finite number"),
+    ("SGD-weight_decay", lambda: optim.SGD(params(), lr=0.1, weight_decay=-0.1), ValueError,
+     r"^SGD: weight_decay must be in \[0, inf\), got -0.1"),
+    ("SGD-nesterov", lambda: optim.SGD(params(), lr=0.1, nesterov=True), ValueError,
+     r"^SGD: nesterov=True needs a momentum > 0, got nesterov=True, momentum=0.0"),
+    ("SGD-nesterov-str", lambda: optim.SGD(params(), lr=0.1, momentum=0.9, nesterov="yes"), ValueError,
+     r"^SGD: nesterov=True needs a momentum > 0, got nesterov='yes'"),
+    ("AdamW-weight_decay", lambda: optim.AdamW(params(), weight_decay=NAN), ValueError,
+     r"^AdamW: weight_decay must be in \[0, inf\), got nan"),
+    ("AdamW-betas", lambda: optim.AdamW(params(), betas=(1.0, 0.9)), ValueError,
+     r"^AdamW: betas must be two numbers in \[0, 1\)"),
+    ("AdamW-lr", lambda: optim.AdamW(params(), lr=0),
+     ValueError, r"^AdamW: lr must be a positive finite number"),
+    ("RMSprop-alpha", lambda: optim.RMSprop(params(), alpha=1.0), ValueError,
+     r"^RMSprop: alpha must be in \[0, 1\), got 1.0"),
+    ("RMSprop-eps", lambda: optim.RMSprop(params(), eps=-1e-8), ValueError,
+     r"^RMSprop: eps must be in \[0, inf\), got -1e-08"),
+    ("RMSprop-momentum", lambda: optim.RMSprop(params(), momentum=1.5), ValueError,
+     r"^RMSprop: momentum must be in \[0, 1\), got 1.5"),
+    ("RMSprop-weight_decay", lambda: optim.RMSprop(params(), weight_decay="0.1"), ValueError,
+     r"^RMSprop: weight_decay must be in \[0, inf\), got '0.1'"),
+    ("RMSprop-centered", lambda: optim.RMSprop(params(), centered=1), TypeError,
+     r"^RMSprop: centered must be True or False, got 1"),
+    ("RMSprop-params", lambda: optim.RMSprop(None),
+     TypeError, r"^RMSprop: expects an iterable of parameters"),
 ]
 # fmt: on
 

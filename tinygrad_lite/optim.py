@@ -1,4 +1,4 @@
-"""Optimizers: SGD and Adam, with PyTorch's update rules.
+"""Optimizers: SGD, Adam, AdamW and RMSprop, with PyTorch's update rules.
 
 They read `.data` and `.grad` and call `zero_grad()`, nothing else, so they
 update Tensors (in place) and Values alike.
@@ -57,29 +57,54 @@ def _zeros_like(p: Any) -> Any:
     return np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
 
 
-class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum (PyTorch's form):
+def _fraction(owner: str, name: str, x: Any, top: float = 1.0) -> float:
+    """x as a float in [0, top)."""
+    if not checks.is_number(x) or not 0 <= x < top:
+        raise ValueError(f"{owner}: {name} must be in [0, {top:g}), got {x!r}")
+    return float(x)
 
-    v = momentum * v + grad   (v = grad on the first step)
-    p = p - lr * v
+
+def _decayed(g: Any, p: Any, weight_decay: float) -> Any:
+    """The gradient with L2 weight decay added, g + weight_decay * p (PyTorch's `weight_decay`)."""
+    return g + weight_decay * p.data if weight_decay else g
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, weight decay and Nesterov (PyTorch's form):
+
+    g = grad + weight_decay * p
+    v = momentum * v + g   (v = g on the first step)
+    p = p - lr * (g + momentum * v)  with nesterov, else  p = p - lr * v
     """
 
-    def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
         super().__init__(params, lr)
-        if not checks.is_number(momentum) or not 0 <= momentum < 1:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = _fraction("SGD", "momentum", momentum)
+        self.weight_decay = _fraction("SGD", "weight_decay", weight_decay, math.inf)
+        if not isinstance(nesterov, bool) or (nesterov and not self.momentum):
+            raise ValueError(
+                f"SGD: nesterov=True needs a momentum > 0, got nesterov={nesterov!r}, momentum={momentum!r}"
+            )
+        self.nesterov = nesterov
         self.velocity: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
-            g = p.grad
+            g = _decayed(p.grad, p, self.weight_decay)
             if self.momentum:
                 v = self.velocity[i]
                 v = g * 1.0 if v is None else self.momentum * v + g
-                self.velocity[i] = g = v
+                self.velocity[i] = v
+                g = g + self.momentum * v if self.nesterov else v
             p.data -= self.lr * g
 
 
@@ -106,9 +131,9 @@ class Adam(Optimizer):
             or len(betas) != 2
             or not all(checks.is_number(b) and 0 <= b < 1 for b in betas)
         ):
-            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
+            raise ValueError(f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}")
         if not checks.is_number(eps) or not 0 <= eps < math.inf:
-            raise ValueError(f"Adam: eps must be a non-negative finite number, got {eps!r}")
+            raise ValueError(f"{type(self).__name__}: eps must be a non-negative finite number, got {eps!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = float(eps)
         self.t = [0] * len(self.params)
@@ -133,3 +158,83 @@ class Adam(Optimizer):
             self.m[i], self.v[i] = m, v
             denominator = v**0.5 / root_bias2 + self.eps
             p.data -= step_size * m / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as PyTorch's AdamW:
+
+    p = p * (1 - lr * weight_decay), then the Adam step from the gradient alone.
+
+    Unlike L2 decay added to the gradient, the shrinking does not pass through
+    Adam's division by sqrt(v), so every weight decays at the same rate.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(params, lr, betas, eps)
+        self.weight_decay = _fraction("AdamW", "weight_decay", weight_decay, math.inf)
+
+    def step(self) -> None:
+        for p in self.params:
+            if p.grad is not None:
+                p.data *= 1 - self.lr * self.weight_decay
+        super().step()
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), as PyTorch computes it. For each parameter:
+
+    g = grad + weight_decay * p
+    s = alpha * s + (1 - alpha) * g^2
+    centered: a = alpha * a + (1 - alpha) * g,  d = sqrt(s - a^2) + eps;  else d = sqrt(s) + eps
+    momentum: b = momentum * b + g / d,  p = p - lr * b;  else  p = p - lr * g / d
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        self.alpha = _fraction("RMSprop", "alpha", alpha)
+        self.eps = _fraction("RMSprop", "eps", eps, math.inf)
+        self.weight_decay = _fraction("RMSprop", "weight_decay", weight_decay, math.inf)
+        self.momentum = _fraction("RMSprop", "momentum", momentum)
+        if not isinstance(centered, bool):
+            raise TypeError(f"RMSprop: centered must be True or False, got {centered!r}")
+        self.centered = centered
+        self.square_avg = [_zeros_like(p) for p in self.params]
+        self.grad_avg = [_zeros_like(p) for p in self.params] if centered else []
+        self.buffer = [_zeros_like(p) for p in self.params] if self.momentum else []
+
+    def step(self) -> None:
+        alpha = self.alpha
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = _decayed(p.grad, p, self.weight_decay)
+            self.square_avg[i] = s = alpha * self.square_avg[i] + (1 - alpha) * (g * g)
+            if self.centered:
+                a = self.grad_avg[i]
+                self.grad_avg[i] = a = a + (1 - alpha) * (
+                    g - a
+                )  # alpha * a + (1 - alpha) * g, as torch's lerp
+                d = (s - a * a) ** 0.5 + self.eps
+            else:
+                d = s**0.5 + self.eps
+            if self.momentum:
+                self.buffer[i] = b = self.momentum * self.buffer[i] + g / d
+                p.data -= self.lr * b
+            else:
+                p.data -= self.lr * (g / d)
