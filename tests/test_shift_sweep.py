@@ -1,12 +1,152 @@
-"""Tests for shift/sweep.py: the capacity sweep and its grow / bisect / confirm search."""
+"""Tests for shift/sweep.py and shift/plots.py: the capacity table, the capacity sweep, and their
+grow / bisect / confirm search."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 
 from tests.bad_input import as_params, assert_clear_error
-from tinygrad_lite.shift import capacity_sweep, largest_learned, sweep_table
+from tinygrad_lite.shift import (
+    Capacity,
+    ShiftConfig,
+    capacity_plot,
+    capacity_sweep,
+    capacity_table,
+    capacity_text,
+    largest_learned,
+    search,
+    sweep_table,
+    train_shift_seeds,
+)
+
+# A small real table (a few seconds): two hidden sizes, both biases, two Adam lrs and one SGD lr.
+SMALL = dict(seeds=2, steps=200, max_n=12, progress=False)
+OPTIMIZERS = [("adam", 0.05), ("adam", 0.1), ("sgd", 0.5)]
+
+
+@pytest.fixture(scope="module")
+def small_table(tmp_path_factory) -> tuple[list[Capacity], list[dict]]:
+    path = tmp_path_factory.mktemp("table") / "table.json"
+    table = capacity_table([1, 2], OPTIMIZERS, bias=[False, True], jobs=1, json_path=path, **SMALL)
+    return table, json.loads(path.read_text("utf-8"))
+
+
+def test_the_json_has_one_record_per_row_with_the_documented_fields(small_table):
+    table, records = small_table
+    keys = ["hidden", "bias", "optimizer", "lr", "largest_n", "capped", "tried"]
+    expected_rows = [(h, b, name, lr) for h in (1, 2) for b in (False, True) for name, lr in OPTIMIZERS]
+    assert [(r["hidden"], r["bias"], r["optimizer"], r["lr"]) for r in records] == expected_rows
+    assert records == [row.record() for row in table]
+    for record in records:
+        assert list(record) == keys
+        assert isinstance(record["largest_n"], int) and isinstance(record["capped"], bool)
+        tried = {int(n): k for n, k in record["tried"].items()}
+        assert list(tried) == sorted(tried) and all(0 <= k <= 2 for k in tried.values())
+        # largest_n is the largest N tried that every seed learned (or 2, one example, when none did)
+        learned = [n for n, k in tried.items() if k == 2]
+        assert record["largest_n"] == max(learned, default=2)
+        assert record["capped"] == (record["largest_n"] == 12)
+
+
+def test_the_table_as_text(small_table):
+    table, _ = small_table
+    lines = capacity_text(table).splitlines()
+    assert lines[0] == "bias | optimizer    |      H=1      H=2"
+    assert lines[1] == f"no   | adam 0.05    | {table[0].largest_n:>8} {table[6].largest_n:>8}"
+    assert [line[:22] for line in lines[4:]] == ["yes  | adam 0.05    | ", "yes  | adam 0.1     | ",
+                                                 "yes  | sgd 0.5      | "]  # fmt: skip
+    capped = Capacity(3, False, "adam", 0.05, 64, True, {64: 3})
+    assert capacity_text([capped]).splitlines()[1] == "no   | adam 0.05    |    >= 64"
+
+
+def test_each_row_is_what_training_its_seeds_alone_gives(small_table):
+    table, _ = small_table
+    row = next(r for r in table if r.hidden == 2 and r.bias and r.optimizer == "sgd")
+    for n, count in row.tried.items():
+        config = ShiftConfig(n, 2, steps=200, lr=0.5, optimizer="sgd", bias=True, init="uniform",
+                             reduction="sum", stop_when_solved=True)  # fmt: skip
+        assert sum(r.solved for r in train_shift_seeds(config, [0, 1], progress=False)) == count
+
+
+def test_criterion_all_needs_every_seed_and_any_one(small_table):
+    table, _ = small_table
+    any_table = capacity_table([1, 2], OPTIMIZERS, bias=[False, True], criterion="any", jobs=1, **SMALL)
+    differ = 0
+    for every, one in zip(table, any_table):
+        for n in every.tried.keys() & one.tried.keys():  # the same trainings under both criteria
+            assert every.tried[n] == one.tried[n]
+        assert one.largest_n == max([n for n, k in one.tried.items() if k > 0], default=2)
+        differ += one.largest_n != every.largest_n
+    assert differ > 0  # some N is learned by one seed of two, not by both
+
+
+def test_results_do_not_depend_on_the_number_of_processes():
+    settings = dict(bias=[False, True], seeds=2, steps=200, max_n=12, progress=False)
+    alone = capacity_table([2], [("adam", 0.1), ("sgd", 0.5)], jobs=1, **settings)
+    spread = capacity_table([2], [("adam", 0.1), ("sgd", 0.5)], jobs=2, **settings)
+    assert [row.record() for row in spread] == [row.record() for row in alone]
+
+
+def test_the_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    table = [Capacity(h, b, "adam", lr, 2**h + 1, h == 3, {}) for h in (1, 2, 3) for b in (False, True)
+             for lr in (0.05, 0.1)]  # fmt: skip
+    path = capacity_plot(table, tmp_path / "capacity.svg")
+    text = path.read_text("utf-8")
+    assert text.lstrip().startswith("<?xml") and ">adam<" in text and "lr 0.1, bias" in text
+    assert capacity_plot(table, tmp_path / "capacity.svg").read_text("utf-8") == text  # deterministic
+
+
+# ---- the search ------------------------------------------------------------------------------------
+
+
+def asked_by_search(learned, max_n: int, relative: int | None = 16, above: int = 2) -> tuple[int, list[int]]:
+    """Run `search` with a fake `learns`: its answer, and every N it asked about, in order."""
+    asked, steps = [], search(max_n, relative, above)
+    try:
+        n = next(steps)
+        while True:
+            asked.append(n)
+            n = steps.send(learned(n))
+    except StopIteration as stop:
+        return stop.value, asked
+
+
+def test_search_doubles_then_bisects_to_a_sixteenth_then_checks_two_above():
+    answer, asked = asked_by_search(lambda n: n <= 100, 512)
+    doubling, bisecting, above = asked[:7], asked[7:11], asked[11:]
+    assert doubling == [3, 6, 12, 24, 48, 96, 192]  # 192 fails
+    assert bisecting == [144, 120, 108, 102]  # 102 - 96 = 6 = 96 // 16: resolution reached
+    assert above == [97, 98, 99, 100, 101, 102]  # each success moves the answer up; two failures end it
+    assert answer == 100
+
+
+def test_search_resolution_is_one_for_small_n():
+    answer, asked = asked_by_search(lambda n: n <= 20, 512)
+    assert answer == 20 and asked == [3, 6, 12, 24, 18, 21, 19, 20, 21, 22]
+
+
+def test_search_stops_at_max_n():
+    assert asked_by_search(lambda n: True, 512) == (512, [3, 6, 12, 24, 48, 96, 192, 384, 512])
+    answer, asked = asked_by_search(lambda n: n != 400, 512)  # a failure at 512 only, then near it
+    assert answer == 512 and max(asked) == 512
+
+
+def test_search_neighbours_catch_a_success_above_a_failure():
+    # Not monotone: 13 fails, 14 is learned; the check above the answer finds it.
+    assert asked_by_search(lambda n: n <= 12 or n == 14, 512)[0] == 14
+    assert asked_by_search(lambda n: n <= 12 or n == 16, 512)[0] == 12  # two failures in a row end it
+
+
+@pytest.mark.parametrize("max_n", [2, 3, 5, 8, 13, 64, 100, 512])
+def test_search_finds_a_monotone_limit_within_its_resolution(max_n):
+    for limit in [*range(2, 70), 100, 200, 300, 511, 600]:
+        answer, asked = asked_by_search(lambda n, limit=limit: n <= limit, max_n)
+        assert answer == min(limit, max_n), (limit, max_n)  # the checks above reach it exactly
+        assert all(3 <= n <= max_n for n in asked)
 
 
 def test_capacity_sweep_small():
@@ -67,6 +207,34 @@ def test_largest_learned_not_monotone():
 
 # fmt: off
 BAD_INPUT = [
+    ("capacity_table-hidden", lambda: capacity_table([0], progress=False), ValueError,
+     r"^capacity_table: hidden size must be a positive int, got 0"),
+    ("capacity_table-optimizers", lambda: capacity_table([2], [], progress=False), ValueError,
+     r"^capacity_table: optimizers must be a non-empty list of \(name, lr\), got \[\]"),
+    ("capacity_table-pair", lambda: capacity_table([2], ["adam"], progress=False), ValueError,
+     r"^capacity_table: each optimizer must be a pair \(name, lr\) such as \('adam', 0.05\), got 'adam'"),
+    ("capacity_table-optimizer", lambda: capacity_table([2], [("lbfgs", 1.0)], progress=False), ValueError,
+     r"^capacity_table: optimizer must be one of \('adam', 'sgd'\), got 'lbfgs'"),
+    ("capacity_table-lr", lambda: capacity_table([2], [("sgd", -1)], progress=False), ValueError,
+     r"^capacity_table: the lr of sgd must be a positive finite number, got -1"),
+    ("capacity_table-bias", lambda: capacity_table([2], bias="both", progress=False), ValueError,
+     r"^capacity_table: bias must be a non-empty list of True/False, got 'both'"),
+    ("capacity_table-criterion", lambda: capacity_table([2], criterion="most", progress=False), ValueError,
+     r"^capacity_table: criterion must be one of \('all', 'any'\), got 'most'"),
+    ("capacity_table-init", lambda: capacity_table([2], init="zeros", progress=False), ValueError,
+     r"^capacity_table: init must be one of \('normal', 'uniform'\), got 'zeros'"),
+    ("capacity_table-jobs", lambda: capacity_table([2], jobs=0, progress=False), ValueError,
+     r"^capacity_table: jobs must be a positive int, got 0"),
+    ("capacity_table-seeds", lambda: capacity_table([2], seeds=0, progress=False), ValueError,
+     r"^capacity_table: seeds must be a positive int, got 0"),
+    ("capacity_table-steps", lambda: capacity_table([2], steps=-1, progress=False), ValueError,
+     r"^capacity_table: steps must be a non-negative int, got -1"),
+    ("capacity_table-max_n", lambda: capacity_table([2], max_n=1, progress=False), ValueError,
+     r"^capacity_table: max_n must be at least 2"),
+    ("capacity_table-json", lambda: capacity_table([2], json_path="/no/such/dir/t.json", progress=False),
+     FileNotFoundError, r"^capacity_table: the directory '/no/such/dir' does not exist"),
+    ("capacity_plot-path", lambda: capacity_plot([], "/no/such/dir/t.svg"), FileNotFoundError,
+     r"^capacity_plot: the directory '/no/such/dir' does not exist"),
     ("capacity_sweep-hidden", lambda: capacity_sweep([0], progress=False), ValueError,
      r"^capacity_sweep: hidden size must be a positive int, got 0"),
     ("capacity_sweep-hidden-list", lambda: capacity_sweep([1, 0], progress=False), ValueError,
