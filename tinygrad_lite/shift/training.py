@@ -7,6 +7,8 @@ share nothing; the optimizers update each number on its own).
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 
@@ -103,12 +105,16 @@ class ShiftResult:
         return line + f"final loss {self.losses[-1]:.6f}"
 
 
-def train_shift(config: ShiftConfig, seed: int = 0, *, progress: bool = True) -> ShiftResult:
+def train_shift(
+    config: ShiftConfig, seed: int = 0, *, progress: bool = True, start: dict[str, np.ndarray] | None = None
+) -> ShiftResult:
     """Train the seed's network (n -> hidden -> n) on the shift task, full batch, from `seed`'s
-    starting weights (`initial_weights`). Always one ShiftResult; several seeds: `train_shift_seeds`."""
+    starting weights (`initial_weights`), or from `start`, a state_dict of such a network (what
+    `io.load` reads back from `train --save`) to train on from there. Always one ShiftResult;
+    several seeds: `train_shift_seeds`."""
     if not checks.is_int(seed) or seed < 0:
         raise ValueError(f"train_shift: seed must be a non-negative int, got {seed!r}")
-    return _train(config, [seed], progress, "train_shift")[0]
+    return _train(config, [seed], progress, "train_shift", start=start)[0]
 
 
 def train_shift_seeds(
@@ -143,13 +149,18 @@ def train_shift_seeds(
 
 
 def _train(
-    config: ShiftConfig, seeds: list[int], progress: bool, owner: str, lrs: Sequence[float] | None = None
+    config: ShiftConfig,
+    seeds: list[int],
+    progress: bool,
+    owner: str,
+    lrs: Sequence[float] | None = None,
+    start: dict[str, np.ndarray] | None = None,
 ) -> list[ShiftResult]:
     if not isinstance(config, ShiftConfig):
         raise TypeError(f"{owner}: expects a ShiftConfig such as ShiftConfig(n=11, hidden=2), got {config!r}")
     y = shift_task(config.n)[1]
     runs = [(seed, lr) for lr in lrs or [config.lr] for seed in seeds]  # one copy of the model each
-    model = _stacked_model(config, [seed for seed, _ in runs])
+    model = _stacked_model(config, [seed for seed, _ in runs], start)
     loss_per_copy = _loss_function(config, y, len(runs))
     optimizer = _optimizer(config, model, [lr for _, lr in runs])
     recorder = Recorder(config, model)
@@ -170,12 +181,14 @@ def _train(
     return recorder.results([seed for seed, _ in runs])
 
 
-def _stacked_model(config: ShiftConfig, seeds: list[int]) -> MLP:
-    """One MLP with a copy per seed, each starting from `initial_weights(n, hidden, seed)`, in float64."""
+def _stacked_model(config: ShiftConfig, seeds: list[int], start: dict[str, np.ndarray] | None) -> MLP:
+    """One MLP with a copy per seed, each starting from `initial_weights(n, hidden, seed)` (or from
+    `start`), in float64."""
     nets = []
     for seed in seeds:
         net = MLP(config.n, config.hidden, config.n, config.activation, config.bias, dtype=np.float64)
-        net.load_state_dict(initial_weights(config.n, config.hidden, seed, config.bias, config.init))
+        weights = initial_weights(config.n, config.hidden, seed, config.bias, config.init)
+        net.load_state_dict(weights if start is None else start)
         nets.append(net)
     return MLP.stack(nets)
 
@@ -215,10 +228,20 @@ def _optimizer(config: ShiftConfig, model: MLP, lrs: list[float]):
 
 
 def _progress_bar(config: ShiftConfig, progress: bool):
-    from tqdm.auto import tqdm  # here, so that `import tinygrad_lite` never imports tqdm
-
     steps = range(config.steps + 1)
-    return tqdm(steps, desc=f"shift N={config.n} H={config.hidden}", disable=not progress, leave=False)
+    bar = _tqdm()
+    return bar(steps, desc=f"shift N={config.n} H={config.hidden}", disable=not progress, leave=False)
+
+
+def _tqdm():
+    """tqdm's widget in a Jupyter kernel that has ipywidgets, else its text bar. Never tqdm.auto,
+    which in Jupyter without ipywidgets warns "IProgress not found" and then prints text anyway.
+    Imported here, so that `import tinygrad_lite` never imports tqdm."""
+    if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm
 
 
 class Recorder:
