@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -101,9 +102,34 @@ def test_sweep_prints_the_table(capsys):
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines() == [
-        " H | largest N learned | seed says    | N tried (seeds that learned it)",
-        " 1 |                 3 | fails (N=5)  | 3:3/3, 4:0/3, 5:0/3",
+        "bias | optimizer    |      H=1",
+        "no   | adam 0.05    |        3",
     ]
+
+
+def test_sweep_options_reach_the_table_and_the_json(tmp_path, capsys):
+    path = tmp_path / "table.json"
+    args = ["sweep", "--hidden", "1", "2", "--optimizers", "adam:0.1", "sgd:0.5", "--bias", "both",
+            "--seeds", "2", "--steps", "200", "--criterion", "any", "--max-n", "6", "--init", "normal",
+            "--jobs", "1", "--json", str(path), "--quiet"]  # fmt: skip
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    table = shift.capacity_table(
+        [1, 2], [("adam", 0.1), ("sgd", 0.5)], bias=[False, True], seeds=2, steps=200,
+        criterion="any", max_n=6, init="normal", jobs=1, progress=False,
+    )  # fmt: skip
+    assert out == [*shift.capacity_text(table).splitlines(), f"wrote {path}"]
+    assert len(out) == 1 + 4 + 1  # header, (no bias, bias) x (adam, sgd), the file
+    assert json.loads(path.read_text()) == [row.record() for row in table]
+
+
+def test_sweep_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "capacity.svg"
+    args = ["sweep", "--hidden", "1", "2", "--max-n", "4", "--steps", "100", "--plot", str(path), "--quiet"]
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {path}"
+    assert path.read_text("utf-8").lstrip().startswith("<?xml")
 
 
 # ---- draw ---------------------------------------------------------------------------------------
@@ -156,10 +182,23 @@ def test_usage_errors_exit_2_with_one_line(args, message, capsys):
         (["train", "--save", "/no/such/dir/x.npz"], "--save: the directory '/no/such/dir' does not exist"),
         (
             ["sweep", "--seeds", "0"],
-            "tinygrad-lite sweep: error: capacity_sweep: seeds must be a positive int",
+            "tinygrad-lite sweep: error: capacity_table: seeds must be a positive int",
         ),
-        (["sweep", "--max-n", "1"], "capacity_sweep: max_n must be at least 2"),
-        (["sweep", "--hidden", "2", "0"], "capacity_sweep: hidden size must be a positive int, got 0"),
+        (["sweep", "--max-n", "1"], "capacity_table: max_n must be at least 2"),
+        (["sweep", "--hidden", "2", "0"], "capacity_table: hidden size must be a positive int, got 0"),
+        (["sweep", "--jobs", "0"], "capacity_table: jobs must be a positive int, got 0"),
+        (["sweep", "--optimizers", "adam"], "--optimizers: expected NAME:LR such as adam:0.05, got 'adam'"),
+        (
+            ["sweep", "--optimizers", "rmsprop:0.1"],
+            "capacity_table: optimizer must be one of ('adam', 'sgd')",
+        ),
+        (
+            ["sweep", "--optimizers", "sgd:0"],
+            "capacity_table: the lr of sgd must be a positive finite number",
+        ),
+        (["sweep", "--optimizers", "sgd:0.1", "--lr", "0.1"], "--lr and --optimizers: give one of them"),
+        (["sweep", "--json", "/no/such/dir/t.json"], "capacity_table: the directory '/no/such/dir' does not"),
+        (["sweep", "--plot", "/no/such/dir/t.svg"], "--plot: the directory '/no/such/dir' does not exist"),
     ],
 )
 def test_bad_values_exit_1_with_one_line(args, message, capsys):
@@ -216,10 +255,13 @@ def assert_one_line(status: int, out: str, err: str, pattern: str) -> None:
         (["draw", "--format", "gif"], r"argument --format: invalid choice: 'gif'"),
         (
             ["sweep", "--lr", "-1", "--max-n", "3"],
-            r"ShiftConfig: lr must be a positive finite number, got -1.0",
+            r"capacity_table: the lr of adam must be a positive finite number, got -1.0",
         ),
-        (["sweep", "--steps", "-5", "--max-n", "3"], r"ShiftConfig: steps must be a non-negative int"),
+        (["sweep", "--steps", "-5", "--max-n", "3"], r"capacity_table: steps must be a non-negative int"),
         (["sweep", "--hidden", "x"], r"argument --hidden: invalid int value: 'x'"),
+        (["sweep", "--criterion", "most"], r"argument --criterion: invalid choice: 'most'"),
+        (["sweep", "--init", "zeros"], r"argument --init: invalid choice: 'zeros'"),
+        (["sweep", "--bias", "maybe"], r"argument --bias: invalid choice: 'maybe'"),
         (["film", "--every", "0"], r"--every must be a positive number of updates, got 0"),
         (["film", "--fps", "nan"], r"--fps must be a positive number, got nan"),
     ],

@@ -10,6 +10,7 @@ A failure is one line on stderr (exit 1; 2 for a usage error); Ctrl-C is
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import sys
@@ -69,10 +70,42 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> None:
-    results = shift.capacity_sweep(
-        args.hidden, seeds=args.seeds, steps=args.steps, lr=args.lr, max_n=args.max_n, progress=not args.quiet
+    if args.optimizers and args.lr is not None:
+        raise ValueError("--lr and --optimizers: give one of them (--optimizers adam:0.05 names its lr)")
+    optimizers = [
+        _optimizer(text) for text in args.optimizers or [f"adam:{0.05 if args.lr is None else args.lr}"]
+    ]
+    if args.plot is not None:  # refuse before the long run, not after it
+        files.output_path("--plot", args.plot, example="capacity.svg")
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ValueError("--plot needs matplotlib: pip install 'tinygrad_lite[plot]'")
+    table = shift.capacity_table(
+        args.hidden,
+        optimizers,
+        bias={"no": [False], "yes": [True], "both": [False, True]}[args.bias],
+        seeds=args.seeds,
+        steps=args.steps,
+        criterion=args.criterion,
+        max_n=args.max_n,
+        init=args.init,
+        jobs=args.jobs,
+        json_path=args.json,
+        progress=not args.quiet,
     )
-    print(shift.sweep_table(results))
+    print(shift.capacity_text(table))
+    if args.json is not None:
+        print(f"wrote {args.json}")
+    if args.plot is not None:
+        print(f"wrote {shift.capacity_plot(table, args.plot)}")
+
+
+def _optimizer(text: str) -> tuple[str, float]:
+    """'adam:0.05' -> ("adam", 0.05)."""
+    name, _, lr = text.partition(":")
+    try:
+        return name, float(lr)
+    except ValueError:
+        raise ValueError(f"--optimizers: expected NAME:LR such as adam:0.05, got {text!r}") from None
 
 
 def _draw(args: argparse.Namespace) -> None:
@@ -127,11 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     sweep = commands.add_parser(
-        "sweep", help="the largest N each hidden size learns", parents=[_shared(steps=5000, lr=0.05)]
+        "sweep", help="the largest N each hidden size learns", parents=[_shared(steps=5000, lr=None)]
     )
     sweep.add_argument("--hidden", type=int, nargs="+", default=[1, 2, 3, 4], help="hidden sizes to try")
+    sweep.add_argument(
+        "--optimizers", nargs="+", metavar="NAME:LR", help="e.g. adam:0.05 sgd:0.5 (default adam at --lr)"
+    )
+    sweep.add_argument("--bias", choices=("no", "yes", "both"), default="no", help="biases in the network")
     sweep.add_argument("--seeds", type=int, default=3, help="seeds per N (default 3)")
+    sweep.add_argument("--criterion", choices=shift.CRITERIA, default="all", help="which seeds must learn N")
+    sweep.add_argument("--init", choices=shift.INITS, default="uniform", help="starting weights")
     sweep.add_argument("--max-n", type=int, default=256, help="largest N to try (default 256)")
+    sweep.add_argument("--jobs", type=int, help="processes (default: every core)")
+    sweep.add_argument("--json", metavar="PATH", help="write the table to PATH as JSON")
+    sweep.add_argument(
+        "--plot", metavar="PATH", help="plot the table to PATH (svg, png, pdf; needs matplotlib)"
+    )
     sweep.set_defaults(run=_sweep)
 
     draw = commands.add_parser(

@@ -7,27 +7,44 @@ print(result.summary()); print(weight_table(result.model))
 """
 
 from .handbuilt import FloatLimit, float_limit, handbuilt_codes, handbuilt_network, task_margin
-from .sweep import SweepResult, capacity_sweep, largest_learned
+from .plots import capacity_plot
+from .sweep import (
+    CRITERIA,
+    Capacity,
+    SweepResult,
+    capacity_sweep,
+    capacity_table,
+    capacity_text,
+    largest_learned,
+    search,
+)
 from .tables import SEED_CAPACITY, sweep_table, weight_table, worked_example
-from .task import example_loss, initial_weights, shift_task
+from .task import INITS, example_loss, initial_weights, shift_task
 from .training import OPTIMIZERS, OUTPUTS, Recorder, ShiftConfig, ShiftResult, train_shift, train_shift_seeds
 
 __all__ = [
+    "CRITERIA",
+    "INITS",
     "OPTIMIZERS",
     "OUTPUTS",
     "SEED_CAPACITY",
+    "Capacity",
     "FloatLimit",
     "Recorder",
     "ShiftConfig",
     "ShiftResult",
     "SweepResult",
+    "capacity_plot",
     "capacity_sweep",
+    "capacity_table",
+    "capacity_text",
     "example_loss",
     "float_limit",
     "handbuilt_codes",
     "handbuilt_network",
     "initial_weights",
     "largest_learned",
+    "search",
     "shift_task",
     "sweep_table",
     "task_margin",
