@@ -9,11 +9,13 @@ when you first use one of them.
 from typing import Any
 
 from . import functional, nn, optim, shift
+from .compiler import compile  # shadows the builtin only as tinygrad_lite.compile, as torch.compile does
+from .elementwise import maximum, minimum, where
 from .engine import AnomalyError, detect_anomaly, is_grad_enabled, no_grad, op
 from .function import Context, Function
 from .gradcheck import GradcheckError, gradcheck
 from .io import CheckpointError, load, save
-from .tensor import Tensor
+from .tensor import Tensor, allclose, isclose
 from .value import Value
 
 _PICTURES = ("Player", "draw_graph", "draw_network", "training_film", "watch_backward")
@@ -37,13 +39,18 @@ __all__ = [
     "Player",
     "Tensor",
     "Value",
+    "allclose",
+    "compile",
     "detect_anomaly",
     "draw_graph",
     "draw_network",
     "functional",
     "gradcheck",
     "is_grad_enabled",
+    "isclose",
     "load",
+    "maximum",
+    "minimum",
     "nn",
     "no_grad",
     "op",
@@ -52,5 +59,6 @@ __all__ = [
     "shift",
     "training_film",
     "watch_backward",
+    "where",
 ]
 __version__ = "0.1.0"
