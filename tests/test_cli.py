@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from tinygrad_lite import Tensor, cli, load, nn, shift
+from tinygrad_lite import Tensor, cli, draw_network, load, nn, save, shift
 from tinygrad_lite.shift import ShiftConfig
 
 
@@ -145,13 +145,126 @@ def test_draw_writes_the_graph_and_the_network(tmp_path, capsys):
     assert all((out / name).read_text("utf-8").lstrip().startswith("<?xml") for name in names)
 
 
+# ---- --load, short flags, one default N ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory) -> str:
+    """What `train -n 5 -s 300 --save` writes."""
+    path = tmp_path_factory.mktemp("saved") / "model.npz"
+    assert cli.main(["train", "-n", "5", "-s", "300", "-q", "-o", str(path)]) == 0
+    return str(path)
+
+
+def test_draw_load_draws_the_saved_network_without_training(saved_model, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(shift, "train_shift", lambda *a, **k: pytest.fail("--load must not train"))
+    assert cli.main(["draw", "--load", saved_model, "-i", "3", "-o", str(tmp_path), "-q"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        str(tmp_path / "graph_n5_h2_input3.svg"),
+        str(tmp_path / "network_n5_h2.svg"),
+    ]
+    model = nn.MLP(5, 2, 5, dtype=np.float64)
+    model.load_state_dict(load(saved_model))
+    assert (tmp_path / "network_n5_h2.svg").read_text("utf-8") == draw_network(model, x=3).svg()
+
+
+def test_film_load_trains_on_from_the_saved_network(saved_model, tmp_path, capsys):
+    out = tmp_path / "film.html"
+    assert cli.main(["film", "--load", saved_model, "-s", "20", "--every", "10", "-o", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    state = load(saved_model)
+    result = shift.train_shift(ShiftConfig(5, 2, steps=20, record_every=10), progress=False, start=state)
+    assert printed[0].startswith(f"{result.summary()};") and printed[-1] == str(out)
+    assert result.solved_at == 0 and result.losses[0] < 0.01  # it starts from the trained weights
+    np.testing.assert_array_equal(result.snapshots[0][1]["layers.0.weight"], state["layers.0.weight"])
+    assert out.read_text("utf-8").lstrip().lower().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    "args, pattern",
+    [
+        (["-n", "11"], r"holds an N=5, H=2 network, but -n 11 was given; drop -n or give -n 5$"),
+        (["-H", "3"], r"holds an N=5, H=2 network, but -H 3 was given; drop -H or give -H 2$"),
+    ],
+)
+@pytest.mark.parametrize("command", ["draw", "film"])
+def test_load_refuses_a_different_n_or_h(saved_model, command, args, pattern, capsys):
+    status, out, err = run_cli([command, "--load", saved_model, *args, "-q"], capsys)
+    assert_one_line(status, out, err, rf"^tinygrad-lite {command}: error: --load: .*model.npz {pattern}")
+
+
+def test_load_refuses_what_is_not_a_saved_network(tmp_path, capsys):
+    other = tmp_path / "other.npz"
+    save({"w": np.ones(3)}, other)
+    status, out, err = run_cli(["draw", "--load", str(other), "-q"], capsys)
+    fix = "write one with: tinygrad-lite train --save model.npz"
+    assert_one_line(
+        status, out, err, rf"is not a network that `train --save` wrote \(it holds \['w'\]\); {fix}$"
+    )
+    status, out, err = run_cli(["film", "--load", str(tmp_path / "none.npz"), "-q"], capsys)
+    fix = f"write one with: tinygrad-lite train --save {tmp_path / 'none.npz'}"
+    assert_one_line(
+        status, out, err, rf"^tinygrad-lite film: error: --load: no checkpoint at .*; {re.escape(fix)}$"
+    )
+
+
+def test_every_command_defaults_to_the_seeds_n_and_h(tmp_path, capsys):
+    assert cli.main(["train", "-s", "0", "-q"]) == 0
+    assert capsys.readouterr().out.startswith("N=11 H=2: ")
+    assert cli.main(["film", "-s", "2", "-o", str(tmp_path / "film.html"), "-q"]) == 0
+    assert capsys.readouterr().out.startswith("N=11 H=2: ")
+    assert cli.main(["draw", "-s", "0", "-o", str(tmp_path), "-q"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == str(tmp_path / "network_n11_h2.svg")
+
+
+def test_short_flags_are_the_long_ones():
+    parser = cli.build_parser()
+    short = parser.parse_args(
+        ["draw", "-n", "7", "-H", "3", "-s", "9", "-q", "-i", "2", "-f", "png", "-o", "x"]
+    )
+    long = parser.parse_args(
+        ["draw", "--n", "7", "--hidden", "3", "--steps", "9", "--quiet", "--input", "2", "--format", "png",
+         "--out", "x"]
+    )  # fmt: skip
+    assert vars(short) == vars(long)
+    assert parser.parse_args(["train", "-o", "m.npz"]).save == "m.npz"
+    assert parser.parse_args(["film", "-o", "f.html"]).out == "f.html"
+
+
+def test_pdf_without_graphviz_suggests_the_command_line_fix(monkeypatch, capsys):
+    from tinygrad_lite.viz import rendering
+
+    monkeypatch.setattr(rendering, "find_renderer", lambda: ("graphviz-pure", "/x/graphviz-pure"))
+    monkeypatch.setattr(shift, "train_shift", lambda *a, **k: pytest.fail("refuse before training"))
+    status, out, err = run_cli(["draw", "-f", "pdf", "-q"], capsys)
+    assert_one_line(
+        status, out, err, r"--format pdf needs Graphviz's `dot` on PATH .* use --format svg or --format png$"
+    )
+    assert "picture." not in err and "render(" not in err  # no Python calls
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["train", "-n", "1"], "(set by -n/--n)"),
+        (["train", "-H", "0"], "(set by -H/--hidden)"),
+        (["train", "-s", "-1"], "(set by -s/--steps)"),
+        (["train", "--lr", "0"], "(set by --lr)"),
+        (["film", "--seed", "-2"], "(set by --seed)"),
+    ],
+)
+def test_a_refused_value_names_its_option(args, flag, capsys):
+    status, out, err = run_cli([*args, "-q"], capsys)
+    assert_one_line(status, out, err, re.escape(flag) + "$")
+
+
 # ---- bad arguments: one line on stderr, no traceback ------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["train", "--n", "x"], "tinygrad-lite train: error: argument --n: invalid int value: 'x'"),
+        (["train", "--n", "x"], "tinygrad-lite train: error: argument -n/--n: invalid int value: 'x'"),
         (["frobnicate"], "tinygrad-lite: error: argument command: invalid choice: 'frobnicate'"),
         ([], "tinygrad-lite: error: the following arguments are required: command"),
         (["train", "--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
@@ -246,13 +359,14 @@ def assert_one_line(status: int, out: str, err: str, pattern: str) -> None:
         (["train", "--n", "-3"], r"shift_task: n must be an int >= 2"),
         (["train", "--hidden", "-1"], r"ShiftConfig: hidden must be a positive int, got -1"),
         (["train", "--seed", "-1"], r"train_shift: seed must be a non-negative int"),
-        (["train", "--steps", "1e3"], r"argument --steps: invalid int value: '1e3'"),
+        (["train", "--steps", "1e3"], r"argument -s/--steps: invalid int value: '1e3'"),
         (["train", "--save", TMP], r"--save: '.*' is a directory"),
         (["train", "--save", ""], r"--save: path is empty; give a file name"),
-        (["draw", "--input", "0"], r"example_loss: input must be one of the inputs that fire, 1..4, got 0"),
+        (["draw", "--input", "0"], r"--input must be one of the inputs that fire, 1..10, got 0$"),
+        (["draw", "-n", "5", "-i", "5"], r"--input must be one of the inputs that fire, 1..4, got 5$"),
         (["draw", "--n", "1"], r"shift_task: n must be an int >= 2"),
         (["draw", "--hidden", "0"], r"ShiftConfig: hidden must be a positive int"),
-        (["draw", "--format", "gif"], r"argument --format: invalid choice: 'gif'"),
+        (["draw", "--format", "gif"], r"argument -f/--format: invalid choice: 'gif'"),
         (
             ["sweep", "--lr", "-1", "--max-n", "3"],
             r"capacity_table: the lr of adam must be a positive finite number, got -1.0",

@@ -1,8 +1,11 @@
 """The command line: `python -m tinygrad_lite train | sweep | draw | film ...` (also `tinygrad-lite`).
 
-The options every command shares (--n, --hidden, --steps, --lr, --seed, --quiet)
-are declared once, in SHARED; each command picks those it takes, with its
-defaults. Each handler checks its output path, calls the library, and prints.
+The options every command shares (-n/--n, -H/--hidden, -s/--steps, --lr, --seed,
+-q/--quiet) are declared once, in SHARED, with their short flags; each command picks
+those it takes, with its defaults (N is 11, the seed's headline case, everywhere).
+`draw` and `film` take `--load model.npz`, what `train --save` wrote: the network's
+N and H come from its weights. Each handler checks its output path, calls the
+library, and prints.
 A failure is one line on stderr (exit 1; 2 for a usage error); Ctrl-C is
 `tinygrad-lite: interrupted` (exit 130); a closed pipe ends it quietly.
 """
@@ -13,23 +16,29 @@ import argparse
 import importlib.util
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import files, io, shift
+import numpy as np
+
+from . import files, io, nn, shift
 
 PROG = "tinygrad-lite"
 
-# Each shared option once: (type, help). A command gives its default for each one it takes.
+# Each shared option once: (short flag, type, help). A command gives its default for each one it takes.
 SHARED = {
-    "n": (int, "number of input/output nodes (default %(default)s)"),
-    "hidden": (int, "hidden tanh neurons (default %(default)s)"),
-    "steps": (int, "full-batch updates (default %(default)s)"),
-    "lr": (float, "learning rate (default %(default)s)"),
-    "seed": (int, "the seed of the starting weights (default %(default)s)"),
+    "n": ("-n", int, "number of input/output nodes (default %(default)s)"),
+    "hidden": ("-H", int, "hidden tanh neurons (default %(default)s)"),
+    "steps": ("-s", int, "full-batch updates (default %(default)s)"),
+    "lr": (None, float, "learning rate (default %(default)s)"),
+    "seed": (None, int, "the seed of the starting weights (default %(default)s)"),
 }
+NETWORK = {"n": 11, "hidden": 2}  # the seed's headline network: every command's default
+DRAW_LOAD = "draw the network `train --save` wrote to PATH (.npz) instead of training one"
+FILM_LOAD = "film the training on from the network `train --save` wrote to PATH (.npz)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,14 +48,67 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _shared(**defaults: Any) -> argparse.ArgumentParser:
-    """A parent parser with the shared options named in `defaults`, with those defaults, and --quiet."""
+def _shared(*, load: str | None = None, **defaults: Any) -> argparse.ArgumentParser:
+    """A parent parser with the shared options named in `defaults`, with those defaults, and -q/--quiet.
+    With `load` (its help), also --load PATH, and -n/-H default to the checkpoint's network (else to
+    NETWORK's)."""
     parent = argparse.ArgumentParser(add_help=False)
     for name, default in defaults.items():
-        kind, help = SHARED[name]
-        parent.add_argument(f"--{name}", type=kind, default=default, help=help)
-    parent.add_argument("--quiet", action="store_true", help="no progress bar")
+        short, kind, help = SHARED[name]
+        if load and name in NETWORK:  # None: not given, so it comes from the checkpoint
+            default, help = (
+                None,
+                help.replace("%(default)s", f"{NETWORK[name]}, or the checkpoint's with --load"),
+            )
+        parent.add_argument(*filter(None, (short, f"--{name}")), type=kind, default=default, help=help)
+    if load:
+        parent.add_argument("--load", metavar="PATH", help=load)
+    parent.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return parent
+
+
+def _checkpoint(args: argparse.Namespace) -> dict[str, np.ndarray] | None:
+    """The weights --load names (None without it), with args.n and args.hidden set from their shapes;
+    an --n or --hidden that disagrees with them is refused."""
+    if args.load is None:
+        args.n = NETWORK["n"] if args.n is None else args.n
+        args.hidden = NETWORK["hidden"] if args.hidden is None else args.hidden
+        return None
+    try:
+        state = io.load(args.load)
+    except (OSError, ValueError) as error:
+        reason = str(error).removeprefix("load: ")
+        fix = f"write one with: tinygrad-lite train --save {args.load}"
+        raise ValueError(f"--load: {reason}; {fix}") from None
+    w_in, w_out = state.get("layers.0.weight"), state.get("layers.1.weight")
+    if not (
+        isinstance(w_in, np.ndarray) and w_in.ndim == 2 and getattr(w_out, "shape", 0) == w_in.shape[::-1]
+    ):
+        raise ValueError(
+            f"--load: {args.load} is not a network that `train --save` wrote (it holds {sorted(state)}); "
+            "write one with: tinygrad-lite train --save model.npz"
+        )
+    hidden, n = w_in.shape
+    for flag, given, found in (("-n", args.n, n), ("-H", args.hidden, hidden)):
+        if given is not None and given != found:
+            raise ValueError(
+                f"--load: {args.load} holds an N={n}, H={hidden} network, but {flag} {given} was given; "
+                f"drop {flag} or give {flag} {found}"
+            )
+    args.n, args.hidden = n, hidden
+    return {name: array.astype(np.float64) for name, array in state.items()}
+
+
+def _loaded_model(args: argparse.Namespace, state: dict[str, np.ndarray]) -> nn.MLP:
+    """The MLP the checkpoint describes, holding its weights."""
+    model = nn.MLP(args.n, args.hidden, args.n, bias="layers.0.bias" in state, dtype=np.float64)
+    try:
+        model.load_state_dict(state)
+    except ValueError as error:
+        raise ValueError(
+            f"--load: {args.load} does not fit an N={args.n}, H={args.hidden} network: {error}"
+        ) from None
+    return model
 
 
 def _config(args: argparse.Namespace, **settings: Any) -> shift.ShiftConfig:
@@ -111,13 +173,24 @@ def _optimizer(text: str) -> tuple[str, float]:
 def _draw(args: argparse.Namespace) -> None:
     from . import viz  # graphviz loads only for the pictures
 
+    state, config = _checkpoint(args), _config(args)  # the config checks -n, -H, -s, --lr
+    if not 1 <= args.input < args.n:  # say so before training, not after
+        raise ValueError(f"--input must be one of the inputs that fire, 1..{args.n - 1}, got {args.input}")
     out, name = Path(args.out), f"n{args.n}_h{args.hidden}"
     files.output_path("--out", out / f"network_{name}.{args.format}", make_parents=True)
-    result = shift.train_shift(_config(args), args.seed, progress=not args.quiet)
-    loss, twin = shift.example_loss(result.model, args.input)
+    if args.format == "pdf" and viz.rendering.find_renderer()[0] != "dot":  # say so before training
+        raise ValueError(
+            "--format pdf needs Graphviz's `dot` on PATH (apt install graphviz, brew install graphviz, "
+            "or graphviz.org/download); without it use --format svg or --format png"
+        )
+    if state is None:
+        model = shift.train_shift(config, args.seed, progress=not args.quiet).model
+    else:
+        model = _loaded_model(args, state)
+    loss, twin = shift.example_loss(model, args.input)
     pictures = {
         f"graph_{name}_input{args.input}": viz.draw_graph(loss, params=twin),
-        f"network_{name}": viz.draw_network(result.model, x=args.input),
+        f"network_{name}": viz.draw_network(model, x=args.input),
     }
     for file_name, picture in pictures.items():
         print(picture.save(out / f"{file_name}.{args.format}"))
@@ -130,10 +203,11 @@ def _film(args: argparse.Namespace) -> None:
         raise ValueError(f"--every must be a positive number of updates, got {args.every}")
     if not 0 < args.fps < math.inf:
         raise ValueError(f"--fps must be a positive number, got {args.fps}")
+    state = _checkpoint(args)
     every = args.every or max(1, math.ceil(args.steps / 200))  # about 200 frames
-    config = _config(args, record_every=every)
+    config = _config(args, record_every=every, bias=state is not None and "layers.0.bias" in state)
     files.output_path("--out", args.out, make_parents=True, example="film.html")
-    result = shift.train_shift(config, args.seed, progress=not args.quiet)
+    result = shift.train_shift(config, args.seed, progress=not args.quiet, start=state)
     player = viz.training_film(result, fps=args.fps)
     path = player.save(args.out)
     print(f"{result.summary()}; {len(player)} frames, every {every}")
@@ -151,12 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train",
         help="train N -> H -> N on the shift task",
-        parents=[_shared(n=11, hidden=2, steps=3000, lr=0.05, seed=0)],
+        parents=[_shared(**NETWORK, steps=3000, lr=0.05, seed=0)],
     )
     train.add_argument("--optimizer", choices=tuple(shift.OPTIMIZERS), default="adam")
     train.add_argument("--activation", choices=("tanh", "linear"), default="tanh", help="hidden layer")
     train.add_argument("--output", choices=shift.OUTPUTS, default="softmax", help="output layer")
-    train.add_argument("--save", metavar="PATH", help="write the trained weights to PATH (.npz)")
+    train.add_argument("-o", "--save", metavar="PATH", help="write the trained weights to PATH (.npz)")
     train.set_defaults(run=_train)
 
     sweep = commands.add_parser(
@@ -180,22 +254,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     draw = commands.add_parser(
         "draw",
-        help="draw one example's computation graph and the trained network",
-        parents=[_shared(n=5, hidden=2, steps=3000, lr=0.05, seed=0)],
+        help="draw one example's computation graph and the trained (or loaded) network",
+        parents=[_shared(load=DRAW_LOAD, n=None, hidden=None, steps=3000, lr=0.05, seed=0)],
     )
-    draw.add_argument("--input", type=int, default=1, help="which input fires in the drawn example (1-based)")
-    draw.add_argument("--format", choices=("svg", "png", "pdf"), default="svg")
-    draw.add_argument("--out", default="out", help="folder for the pictures (default out/)")
+    draw.add_argument(
+        "-i", "--input", type=int, default=1, help="which input fires in the drawn example (1-based)"
+    )
+    draw.add_argument("-f", "--format", choices=("svg", "png", "pdf"), default="svg")
+    draw.add_argument("-o", "--out", default="out", help="folder for the pictures (default out/)")
     draw.set_defaults(run=_draw)
 
     film = commands.add_parser(
         "film",
-        help="a film of the network learning, as one HTML file",
-        parents=[_shared(n=11, hidden=2, steps=5000, lr=0.05, seed=0)],
+        help="a film of the network learning (from the seed's weights or from --load), as one HTML file",
+        parents=[_shared(load=FILM_LOAD, n=None, hidden=None, steps=5000, lr=0.05, seed=0)],
     )
     film.add_argument("--every", type=int, help="updates between frames (default: steps / 200)")
     film.add_argument("--fps", type=float, default=8.0, help="frames per second when playing (default 8)")
-    film.add_argument("--out", default="out/film.html", help="the HTML file (default out/film.html)")
+    film.add_argument("-o", "--out", default="out/film.html", help="the HTML file (default out/film.html)")
     film.set_defaults(run=_film)
     return parser
 
@@ -216,9 +292,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _reported(error):
             raise
         message = str(error).replace("\n", " ") or type(error).__name__  # one line, never empty
-        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
+        print(f"{PROG} {args.command}: error: {message}{_flag_hint(message, args)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _flag_hint(message: str, args: argparse.Namespace) -> str:
+    """ " (set by -n/--n)" when the library refused a value this command's option gave it, else ""."""
+    refused = re.match(r"^\w+: (\w+) must", message)
+    name = refused and refused.group(1)
+    if not name or not hasattr(args, name) or name in ("command", "run"):
+        return ""
+    short = SHARED.get(name, (None,))[0] or {"input": "-i"}.get(name)
+    flag = "--" + name.replace("_", "-")
+    return f" (set by {short}/{flag})" if short else f" (set by {flag})"
 
 
 def _reported(error: Exception) -> bool:
