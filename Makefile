@@ -13,12 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
 	touch $(STAMP)
 
+# Ends by listing what it wrote into out/ and which file to open first (demos/open_first.py).
 demo: $(STAMP)
+	@mkdir -p out && touch out/.demo-started
 	$(BIN)/python demos/shift_task.py
 	$(BIN)/python demos/draw_graph.py
 	$(BIN)/python demos/watch_it_learn.py
 	# micrograd's demo on the Tensor engine (a second); all engines, micrograd too: python demos/moons.py
 	$(BIN)/python demos/moons.py --engines tensor
+	@$(BIN)/python demos/open_first.py out/.demo-started
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -50,3 +50,23 @@ def test_watch_it_learn_demo_writes_the_players(watch_it_learn_out: tuple[Path, 
     assert str(out / name) in stdout
     html = (out / name).read_text()
     assert html.lstrip().lower().startswith("<!doctype html>") and "<script" in html
+
+
+def test_open_first_lists_what_the_demo_wrote_players_first(tmp_path: Path) -> None:
+    import os
+
+    old = tmp_path / "old.svg"
+    old.write_text("from an earlier run")
+    os.utime(old, (1_000_000, 1_000_000))
+    (tmp_path / ".demo-started").touch()
+    for name in ("shift_n5_h2.svg", "replay.html", "film.html", "moons.png"):
+        (tmp_path / name).write_text(name)
+    done = subprocess.run(
+        [sys.executable, str(DEMOS / "open_first.py"), str(tmp_path / ".demo-started")],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    assert lines[0] == f"make demo wrote 4 files into {tmp_path}/:"
+    listed = [line.split()[0] for line in lines[1:5]]
+    assert listed == [str(tmp_path / n) for n in ("film.html", "replay.html", "moons.png", "shift_n5_h2.svg")]
+    assert "open this first" in lines[1] and "open this second" in lines[2] and "old.svg" not in done.stdout
