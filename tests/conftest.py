@@ -64,3 +64,13 @@ def distinct_arrays(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
     size = int(np.prod(shape))
     order = draw(st.permutations(range(size)))
     return np.array(order, dtype=np.float64).reshape(shape) * 0.5 - 1.0
+
+
+def avoiding(*kinks: float, bound: float = 2.0, gap: float = 0.05) -> st.SearchStrategy[float]:
+    """Floats in [-bound, bound] at least `gap` from each kink: for ops with a corner there (clip, relu6)."""
+    return reals(bound).filter(lambda x: all(abs(x - k) >= gap for k in kinks))
+
+
+def grid(offset: float, bound: int = 4) -> st.SearchStrategy[float]:
+    """Multiples of 0.5 shifted by `offset`: two grids with offsets 0 and 0.25 never tie (for maximum)."""
+    return st.integers(-bound, bound).map(lambda k: k * 0.5 + offset)

@@ -139,6 +139,22 @@ def _pick_larger(name: str, a: Tensor, other: Any, sign: int) -> Tensor:
     return op(name, out, (a, b), lambda g: (g * a_picked, g * (1 - a_picked)))
 
 
+def maximum(a: Any, b: Any) -> Tensor:
+    """The larger of a and b element by element, as `torch.maximum`; either may be a number."""
+    return a.maximum(b) if isinstance(a, ElementwiseOps) else _tensor_of("maximum", b).maximum(a)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """The smaller of a and b element by element, as `torch.minimum`; either may be a number."""
+    return a.minimum(b) if isinstance(a, ElementwiseOps) else _tensor_of("minimum", b).minimum(a)
+
+
+def _tensor_of(name: str, t: Any) -> Tensor:
+    if not isinstance(t, ElementwiseOps):
+        raise TypeError(f"{name}: expects a Tensor and a Tensor or a number, got {type(t).__name__}")
+    return t
+
+
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """a where `condition` is true, else b, element by element (broadcast), as `torch.where`.
 

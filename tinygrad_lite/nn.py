@@ -18,9 +18,11 @@ from .functional import (  # noqa: F401 (nn.cross_entropy)
     activate,
     check_activation,
     cross_entropy,
+    dropout,
     linear,
     mse_loss,
     nll_loss,
+    probability,
     value_cross_entropy,
 )
 from .tensor import Tensor
@@ -36,6 +38,8 @@ class Module:
     numbers. Names are dotted paths such as "layers.0.weight". Each sub-module is
     visited once, so a module may hold its owner (`child.owner = parent`).
     """
+
+    training = True  # switched with train() / eval(); only some modules (Dropout) behave differently
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
@@ -65,6 +69,28 @@ class Module:
                 yield name, value
             elif isinstance(value, (list, tuple)):
                 yield from ((f"{name}.{i}", m) for i, m in enumerate(value) if isinstance(m, Module))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module below it, each once, parents before children."""
+        seen, stack = set(), [self]
+        while stack:
+            module = stack.pop()
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield module
+                stack.extend(reversed([child for _, child in module.named_children()]))
+
+    def train(self, mode: bool = True) -> Module:
+        """Set `training` to `mode` on this module and every sub-module, as PyTorch does; returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train: mode must be True or False, got {mode!r}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """`train(False)`: evaluation mode (dropout off); returns self."""
+        return self.train(False)
 
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (None for Tensors, 0.0 for Values)."""
@@ -331,6 +357,25 @@ class MLP(Module):
     def extra_repr(self) -> str:
         copies = "" if self.copies is None else f", copies={self.copies}"
         return f"activation={self.activation!r}{copies}"
+
+
+class Dropout(Module):
+    """Zeroes each element with probability p while training, scaling the rest by 1/(1-p).
+
+    In evaluation mode (`model.eval()`) it passes its input through. The masks
+    come from `rng` (a numpy Generator or an int seed), drawn anew on each call:
+    one seed, one sequence of masks. See `functional.dropout`.
+    """
+
+    def __init__(self, p: float = 0.5, rng: Any = None) -> None:
+        self.p = probability("Dropout", p)
+        self.rng = checks.rng("Dropout", rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 # ---- the scalar twin -------------------------------------------------------------

@@ -80,21 +80,11 @@ class ReductionOps:
         population one; with n <= correction the result is inf or nan.
         d/dx_i var(x) = 2 (x_i - mean) / (n - correction).
         """
-        axes, x = checks.axes("var", axis, self.shape), self.data
-        if not checks.is_number(correction):
-            raise TypeError(f"var: correction must be a number, got {correction!r}")
-        count = int(np.prod([x.shape[a] for a in axes]))
-        centered = x - x.mean(axis=axes, keepdims=True) if x.size else x
-        with np.errstate(divide="ignore", invalid="ignore"):
-            divisor = np.asarray(max(count - correction, 0), x.dtype)
-            out = (centered * centered).sum(axis=axes, keepdims=keepdims) / divisor
-        return op(
-            "var", out, (self,), lambda g: (spread(g, axes, keepdims, x.shape) * 2 * centered / divisor,)
-        )
+        return _variance("var", self, axis, correction, keepdims)
 
     def std(self, axis: Axis = None, correction: int = 1, keepdims: bool = False) -> Tensor:
         """Standard deviation over `axis`: sqrt(var(x, correction)), as PyTorch's `std`."""
-        return self.var(axis, correction, keepdims).sqrt()
+        return _variance("std", self, axis, correction, keepdims).sqrt()
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The index of the max along `axis` (of the flattened tensor for None): integers, no gradient.
@@ -161,3 +151,16 @@ def _arg_extreme(name: str, t: Tensor, axis: int | None, keepdims: bool) -> Tens
         raise ValueError(f"{name}: cannot take the {name} of an empty tensor (shape {t.shape})")
     pick = np.argmax if name == "argmax" else np.argmin
     return type(t)._new(np.asarray(pick(t.data, axis=axis, keepdims=keepdims)), False)
+
+
+def _variance(name: str, t: Tensor, axis: Axis, correction: float, keepdims: bool) -> Tensor:
+    """The var op, checked in the name of `name` (var, or std asking for it)."""
+    axes, x = checks.axes(name, axis, t.shape), t.data
+    if not checks.is_number(correction):
+        raise TypeError(f"{name}: correction must be a number, got {correction!r}")
+    count = int(np.prod([x.shape[a] for a in axes]))
+    centered = x - x.mean(axis=axes, keepdims=True) if x.size else x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        divisor = np.asarray(max(count - correction, 0), x.dtype)
+        out = (centered * centered).sum(axis=axes, keepdims=keepdims) / divisor
+    return op("var", out, (t,), lambda g: (spread(g, axes, keepdims, x.shape) * 2 * centered / divisor,))

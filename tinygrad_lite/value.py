@@ -191,7 +191,11 @@ class Value(Node):
         return op("expm1", out, (self,), lambda g: ((out + 1.0) * g,))
 
     def softplus(self) -> Value:
-        """log(1 + e^x), exact in both tails.  d/dx softplus(x) = sigmoid(x)."""
+        """log(1 + e^x), exact in both tails.  d/dx softplus(x) = sigmoid(x).
+
+        Exact for every x: no switch to x above a threshold, as `functional.softplus`
+        makes for PyTorch's sake (threshold=20 there).
+        """
         x = self.data
         out = float(numerics.softplus(x))
         return op("softplus", out, (self,), lambda g: (float(numerics.sigmoid(x)) * g,))
