@@ -26,6 +26,7 @@ import numpy as np
 from .. import numerics
 from ..engine import Node
 from ..function import Context
+from ..reductions import spread
 from ..tensor import Tensor, unbroadcast
 from .lowering import OUT, Lowering, lower
 from .trace import Trace, unwrap
@@ -61,7 +62,8 @@ def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 HELPERS = {
-    "np": np, "math": math, "Context": Context, "unbroadcast": unbroadcast, "tensor_data": tensor_data,
+    "np": np, "math": math, "Context": Context, "unbroadcast": unbroadcast, "spread": spread,
+    "tensor_data": tensor_data,
     "true_divide": _divide, "divide": numerics.divide, "sigmoid": numerics.sigmoid,
     "logsumexp": numerics.logsumexp, "log_softmax": numerics.log_softmax, "exp": numerics.exp,
     "log": numerics.log, "tanh": math.tanh,
@@ -239,6 +241,8 @@ def _backward(steps: list, var: dict[int, str], reaches: set[int], names: Names,
             contributions = [e.format(**fill) for e in lowering.exprs]
         else:
             contributions = _call(node, lowering, fill, reaches, names, lines, derivatives)
+        if isinstance(node, Tensor):
+            contributions = _fitted(node, contributions)
         for parent, c in zip(node.parents, contributions):
             if c is None or id(parent) not in reaches:
                 continue
@@ -259,17 +263,25 @@ def _call(node, lowering, fill, reaches, names, lines, derivatives) -> list[str 
     arrays = {cell: _array(what, fill) for cell, what in lowering.cells.items()}
     d = names.new(f"d_{fill['o']}")
     lines.append(f"{d} = {name}({fill['g']}" + "".join(f", {k}={v}" for k, v in arrays.items()) + ")")
-    with np.errstate(all="ignore"):  # the shapes of its gradients, from the traced closure
-        probe = fn(np.ones(np.shape(node.data), dtype=np.asarray(node.data).dtype))
-    contributions = []
-    for i, (parent, grad) in enumerate(zip(node.parents, probe)):
-        if grad is None:
-            contributions.append(None)
-        elif isinstance(parent, Tensor) and np.shape(grad) != parent.data.shape:
-            contributions.append(f"unbroadcast({d}[{i}], {parent.data.shape!r})")
+    return [f"{d}[{i}]" for i in range(len(node.parents))]
+
+
+def _fitted(node: Tensor, contributions: list) -> list:
+    """Each gradient summed back to its input's shape where the op broadcast it (as `Tensor._vjp` does).
+
+    The shapes come from the traced backward itself, called once on ones.
+    """
+    with np.errstate(all="ignore"):
+        probe = unwrap(node.backward_fn)(np.ones(node.data.shape, dtype=node.data.dtype))
+    fitted = []
+    for parent, grad, c in zip(node.parents, probe, contributions):
+        if grad is None or c is None:
+            fitted.append(None)
+        elif np.shape(grad) != parent.data.shape:
+            fitted.append(f"unbroadcast({c}, {parent.data.shape!r})")
         else:
-            contributions.append(f"{d}[{i}]")
-    return contributions
+            fitted.append(c)
+    return fitted
 
 
 def _array(what: Any, fill: dict[str, str]) -> str:

@@ -59,14 +59,28 @@ def lower(node: Node, bind: Bind) -> Lowering | None:
     return None if rule is None else rule(node, cells(fn), bind)
 
 
-def _line(expression: str, cells_: dict | None = None, **needs: int) -> Rule:
-    """A rule whose forward is one expression of the inputs and parameters (cell values, bound)."""
+def _line(expression: str, cells_: dict | None = None, exprs: tuple = (), **needs: int) -> Rule:
+    """A rule whose forward is one expression of the inputs and parameters (cell values, bound).
+
+    With `exprs`, the derivative is inlined: the expressions the op's backward returns, as text.
+    """
 
     def rule(node: Node, c: dict, bind: Bind) -> Lowering:
-        params = {name: bind(value) for name, value in c.items()}
-        return Lowering([f"{{o}} = {expression.format_map(_Keep(params))}"], cells=cells_ or {}, needs=needs)
+        params = _Keep({name: bind(value) for name, value in c.items() if not isinstance(value, np.ndarray)})
+        lines = [f"{{o}} = {expression.format_map(params)}"]
+        inlined = [e.format_map(params) for e in exprs] or None
+        return Lowering(lines, exprs=inlined, cells=cells_ or {}, needs=needs)
 
     return rule
+
+
+def _matmul(node: Node, c: dict, bind: Bind) -> Lowering:
+    """a @ b; for 2-D operands the derivative inlined (G @ B^T, A^T @ G), else the op's own backward."""
+    plain = c["a"].ndim == 2 and c["b"].ndim == 2
+    exprs = ["{g} @ {x1}.T", "{x0}.T @ {g}"] if plain else None
+    return Lowering(
+        ["{o} = {x0} @ {x1}"], exprs=exprs, cells={"a": 0, "b": 1}, needs={"need_a": 0, "need_b": 1}
+    )
 
 
 class _Keep(dict):
@@ -118,8 +132,14 @@ def _join(function: str, axis: str) -> Rule:
 
 
 def _linear(node: Node, c: dict, bind: Bind) -> Lowering:
+    """x @ w^T (+ b); for a 2-D weight the derivative inlined as `_linear_backward` computes it."""
     lines = ["{o} = {x0} @ {x1}.swapaxes(-1, -2)"] + (["{o} += {x2}"] if c["with_bias"] else [])
-    return Lowering(lines, cells={"x_data": 0, "w": 1}, needs={"need_x": 0})
+    exprs = None
+    if c["w"].ndim == 2:
+        n_out, n_in = c["w"].shape
+        rows = f"{{g}}.reshape(-1, {n_out})"
+        exprs = ["{g} @ {x1}", f"{rows}.T @ {{x0}}.reshape(-1, {n_in})", f"{rows}.sum(axis=0)"]
+    return Lowering(lines, exprs=exprs, cells={"x_data": 0, "w": 1}, needs={"need_x": 0})
 
 
 def _picked(source: str) -> Rule:
@@ -151,18 +171,18 @@ _T, _E, _R, _S, _F = (
     f"tinygrad_lite.{m}:" for m in ("tensor", "elementwise", "reductions", "shapes", "functional")
 )
 TENSOR_RULES: dict[str, Rule] = {
-    _T + "Tensor.__add__.<locals>.<lambda>": _line("{x0} + {x1}"),
-    _T + "Tensor.__mul__.<locals>.<lambda>": _line("{x0} * {x1}", {"a": 0, "b": 1}),
+    _T + "Tensor.__add__.<locals>.<lambda>": _line("{x0} + {x1}", exprs=("{g}", "{g}")),
+    _T + "Tensor.__mul__.<locals>.<lambda>": _line("{x0} * {x1}", exprs=("{g} * {x1}", "{g} * {x0}")),
     _T + "Tensor.__truediv__.<locals>.<lambda>": _line("true_divide({x0}, {x1})", {"b": 1, "out": OUT}),
     _T + "Tensor.__pow__.<locals>.pow_backward": _line("{x0} ** {x1}", {"x": 0, "p": 1, "out": OUT}),
     _T + "Tensor._power_of_number.<locals>.<lambda>": _power_of_number,
-    _T + "Tensor.__matmul__.<locals>.<lambda>": _line("{x0} @ {x1}", {"a": 0, "b": 1}, need_a=0, need_b=1),
-    _E + "ElementwiseOps.exp.<locals>.<lambda>": _line("np.exp({x0})", {"out": OUT}),
-    _E + "ElementwiseOps.log.<locals>.<lambda>": _line("np.log({x0})", {"x": 0}),
-    _E + "ElementwiseOps.tanh.<locals>.<lambda>": _line("np.tanh({x0})", {"out": OUT}),
-    _E + "ElementwiseOps.relu.<locals>.<lambda>": _line("np.maximum({x0}, 0)", {"x": 0}),
+    _T + "Tensor.__matmul__.<locals>.<lambda>": _matmul,
+    _E + "ElementwiseOps.exp.<locals>.<lambda>": _line("np.exp({x0})", exprs=("{g} * {o}",)),
+    _E + "ElementwiseOps.log.<locals>.<lambda>": _line("np.log({x0})", exprs=("{g} / {x0}",)),
+    _E + "ElementwiseOps.tanh.<locals>.<lambda>": _line("np.tanh({x0})", exprs=("{g} * (1 - {o} * {o})",)),
+    _E + "ElementwiseOps.relu.<locals>.<lambda>": _line("np.maximum({x0}, 0)", exprs=("{g} * ({x0} > 0)",)),
     _E + "ElementwiseOps.sigmoid.<locals>.<lambda>": _line(
-        "sigmoid({x0}).astype({x0}.dtype, copy=False)", {"out": OUT}
+        "sigmoid({x0}).astype({x0}.dtype, copy=False)", exprs=("{g} * {o} * (1 - {o})",)
     ),
     _E + "ElementwiseOps.sqrt.<locals>.<lambda>": _line("np.sqrt({x0})", {"out": OUT}),
     _E + "ElementwiseOps.abs.<locals>.<lambda>": _line("np.abs({x0})", {"x": 0}),
@@ -171,8 +191,13 @@ TENSOR_RULES: dict[str, Rule] = {
     _E + "ElementwiseOps.square.<locals>.<lambda>": _line("{x0} * {x0}", {"x": 0}),
     _E + "ElementwiseOps.log1p.<locals>.<lambda>": _line("np.log1p({x0})", {"x": 0}),
     _E + "ElementwiseOps.expm1.<locals>.<lambda>": _line("np.expm1({x0})", {"out": OUT}),
-    _R + "ReductionOps.sum.<locals>.<lambda>": _line("{x0}.sum(axis={axes}, keepdims={keepdims})"),
-    _R + "ReductionOps.mean.<locals>.<lambda>": _line("{x0}.sum(axis={axes}, keepdims={keepdims}) / {count}"),
+    _R + "ReductionOps.sum.<locals>.<lambda>": _line(
+        "{x0}.sum(axis={axes}, keepdims={keepdims})", exprs=("spread({g}, {axes}, {keepdims}, {shape})",)
+    ),
+    _R + "ReductionOps.mean.<locals>.<lambda>": _line(
+        "{x0}.sum(axis={axes}, keepdims={keepdims}) / {count}",
+        exprs=("spread({g} / {count}, {axes}, {keepdims}, {shape})",),
+    ),
     _R + "_extreme.<locals>.extreme_backward": _extreme,
     _R + "ReductionOps.prod.<locals>.prod_backward": _line(
         "{x0}.prod(axis={axes}, keepdims={keepdims})", {"x": 0}
