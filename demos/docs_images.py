@@ -26,12 +26,13 @@ from tinygrad_lite.functional import cross_entropy
 from tinygrad_lite.nn import MLP
 from tinygrad_lite.optim import Adam
 from tinygrad_lite.shift import ShiftConfig, initial_weights, shift_task, train_shift, train_shift_seeds
-from tinygrad_lite.viz import draw_graph, draw_network
+from tinygrad_lite.viz import draw_graph, draw_hidden_space, draw_network
+from tinygrad_lite.viz.svg import side_by_side
 
 DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
 
-# ---- graphs and network diagrams (no matplotlib needed) ----------------------------------
+# ---- graphs, network diagrams and the hidden space (no matplotlib needed) ----------------------------------
 
 
 def expression(path: Path) -> None:
@@ -80,6 +81,21 @@ def network_11_2(path: Path) -> None:
     result = train_shift(ShiftConfig(11, 2, steps=2000), seed=0, progress=False)
     title = f"Two hidden neurons, N=11, after 2000 updates: accuracy {result.accuracy:.0%}"
     draw_network(result.model, x=3, title=title).save(path)
+
+
+def hidden_11_2(path: Path) -> None:
+    """The hidden space of N=11, H=2 (seed 0) at update 0, 100 and 244 (every example first right)."""
+    result = train_shift(ShiftConfig(11, 2, steps=244, record_every=1), seed=0, progress=False)
+    states = dict(result.snapshots)
+    model = MLP(11, 2, 11, dtype=np.float64)
+    scale = max(float(np.linalg.norm(states[s]["layers.1.weight"], axis=1).max()) for s in (0, 100, 244))
+    pictures = []
+    for step in (0, 100, 244):
+        model.load_state_dict(states[step])
+        right = round(float(result.accuracies[step]) * 10)
+        title = f"update {step}: {right} of 10 right"
+        pictures.append(draw_hidden_space(model, title=title, arrow_scale=scale, size=380).svg())
+    path.write_text(side_by_side(pictures, gap=24), "utf-8")
 
 
 # ---- plots (matplotlib) ---------------------------------------------------------------
@@ -222,6 +238,7 @@ OUTPUTS = {
     "network_5_1.svg": network_5_1,
     "network_5_2.svg": network_5_2,
     "network_11_2.svg": network_11_2,
+    "hidden_11_2.svg": hidden_11_2,
     "training_11_2.svg": training_11_2,
     "weights_5_2.svg": weights_5_2,
     "ablation_linear.svg": ablation_linear,
