@@ -83,10 +83,10 @@ def silu(x: Node) -> Node:
 
 
 def hardswish(x: Node) -> Node:
-    """x * relu6(x + 3) / 6.  d/dx = 0 where x < -3, x / 3 + 1/2 where -3 <= x <= 3, 1 where x > 3."""
+    """x * relu6(x + 3) / 6.  d/dx = 0 where x <= -3, x / 3 + 1/2 where -3 < x < 3, 1 where x >= 3."""
     a = _input("hardswish", x)
     out = a * np.clip(a + 3, 0, 6) / 6
-    return _pointwise("hardswish", x, out, lambda: np.where(a < -3, 0.0, np.where(a <= 3, a / 3 + 0.5, 1.0)))
+    return _pointwise("hardswish", x, out, lambda: np.where(a <= -3, 0.0, np.where(a < 3, a / 3 + 0.5, 1.0)))
 
 
 def mish(x: Node) -> Node:

@@ -1,0 +1,226 @@
+"""Tests for comparisons and tensor basics (tensor.py, value.py): < <= > >= == != on Tensors (boolean, no
+gradient) and Values (Python bools), graphs with tensors in sets and dicts, len, numel, bool, isclose,
+allclose and dot with numpy's rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from tests.bad_input import as_params, assert_clear_error
+from tinygrad_lite import Tensor, Value, allclose, gradcheck, isclose
+
+from .conftest import arrays, grid
+
+
+def param(array) -> Tensor:
+    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
+
+
+COMPARISONS = {
+    "<": (lambda a, b: a < b, np.less),
+    "<=": (lambda a, b: a <= b, np.less_equal),
+    ">": (lambda a, b: a > b, np.greater),
+    ">=": (lambda a, b: a >= b, np.greater_equal),
+    "==": (lambda a, b: a == b, np.equal),
+    "!=": (lambda a, b: a != b, np.not_equal),
+}
+
+
+@pytest.mark.parametrize("symbol", COMPARISONS)
+@given(data=st.data())
+def test_tensor_comparisons_are_elementwise_booleans_without_gradient(symbol, data):
+    op, numpy_op = COMPARISONS[symbol]
+    shape_a, shape_b = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_side=3)).input_shapes
+    a = data.draw(arrays(shape_a, grid(0.0, 2)), label="a")  # a small grid: ties happen
+    b = data.draw(arrays(shape_b, grid(0.0, 2)), label="b")
+    for left, right, expected in [
+        (param(a), param(b), numpy_op(a, b)),
+        (param(a), b, numpy_op(a, b)),  # an array on the right
+        (param(a), 0.5, numpy_op(a, 0.5)),  # a number on either side
+        (0.5, param(b), numpy_op(0.5, b)),
+    ]:
+        out = op(left, right)
+        assert isinstance(out, Tensor) and out.dtype == np.bool_
+        assert not out.requires_grad and not out.parents
+        np.testing.assert_array_equal(out.data, expected)
+
+
+def test_a_tensor_hashes_by_identity_so_graphs_with_tensors_in_sets_and_dicts_backprop():
+    x = param([1.0, 2.0])
+    same_numbers = param([1.0, 2.0])
+    seen, names = {x, same_numbers}, {x: "x", same_numbers: "twin"}
+    assert len(seen) == 2 and names[x] == "x" and names[same_numbers] == "twin"
+    assert hash(x) != hash(same_numbers)
+    # The engine keeps nodes in a set and a dict: a graph that uses x twice still gets both gradients.
+    y = (x * x + x * same_numbers).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, 2 * x.data + same_numbers.data)
+    np.testing.assert_array_equal(same_numbers.grad, x.data)
+
+
+def test_a_comparison_inside_a_graph_masks_without_cutting_it():
+    x = param([-1.0, 2.0, 3.0])
+    y = (x * (x > 0)).sum()  # relu, written with a comparison
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0])
+
+
+def test_bool_of_a_tensor_is_pytorchs():
+    assert bool(Tensor([3.0]) > 2) and not Tensor(0.0)
+    assert bool(Tensor([[1.0]]) == 1.0)
+    with pytest.raises(ValueError, match=r"^bool: the truth value of a tensor of shape \(2,\) is ambiguous"):
+        bool(Tensor([1.0, 2.0]) > 0)
+    # So `in` on a list of tensors compares with ==, as in PyTorch: one element each, it works.
+    assert Tensor([2.0]) in [Tensor([1.0]), Tensor([2.0])]
+
+
+# ---- Value: comparisons are Python bools; == stays identity (micrograd's) --------------------
+
+
+@given(a=st.floats(-3, 3), b=st.floats(-3, 3))
+def test_value_comparisons_are_python_bools(a, b):
+    va, vb = Value(a), Value(b)
+    for result, expected in [
+        (va < vb, a < b), (va <= vb, a <= b), (va > vb, a > b), (va >= vb, a >= b),
+        (va < b, a < b), (a <= vb, a <= b), (b > va, b > a), (va >= 0, a >= 0),
+    ]:  # fmt: skip
+        assert type(result) is bool and result == expected
+
+
+def test_value_equality_stays_identity_so_micrograds_sets_work():
+    a, b = Value(2.0), Value(2.0)
+    assert a == a and a != b and len({a, b}) == 2
+    assert (a < 3) and not (a > 3)
+    if a < b or a > b:
+        pytest.fail("2 is neither below nor above 2")
+    assert max([Value(1.0), Value(5.0), Value(3.0)]).data == 5.0  # max() compares with >
+
+
+# ---- len, numel ----------------------------------------------------------------------------------
+
+
+def test_len_and_numel_are_numpys():
+    t = Tensor(np.zeros((4, 3, 2)))
+    assert len(t) == 4 and t.numel() == 24
+    assert Tensor(5.0).numel() == 1 and Tensor(np.zeros((0, 3))).numel() == 0
+    assert [row.shape for row in Tensor(np.zeros((2, 3)))] == [(3,), (3,)]  # iterating gives the rows
+
+
+# ---- isclose, allclose ---------------------------------------------------------------------------
+
+
+@given(data=st.data())
+def test_isclose_is_numpys(data):
+    shape_a, shape_b = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_side=3)).input_shapes
+    a = data.draw(arrays(shape_a), label="a")
+    b = data.draw(arrays(shape_b), label="b")
+    nudge = data.draw(st.sampled_from([0.0, 1e-9, 1e-6, 1e-3]), label="nudge")
+    for rtol, atol in [(1e-5, 1e-8), (1e-3, 0.0), (0.0, 1e-4)]:
+        expected = np.isclose(a, b + nudge, rtol, atol)
+        np.testing.assert_array_equal(isclose(Tensor(a), Tensor(b + nudge), rtol, atol).data, expected)
+        np.testing.assert_array_equal(Tensor(a).isclose(b + nudge, rtol, atol).data, expected)
+        assert allclose(Tensor(a), b + nudge, rtol, atol) is bool(expected.all())
+        assert Tensor(a).allclose(Tensor(b + nudge), rtol, atol) is bool(expected.all())
+
+
+def test_isclose_of_nan_and_inf_as_numpy():
+    a = Tensor(np.array([math.nan, math.inf, -math.inf, 1.0]))
+    b = np.array([math.nan, math.inf, math.inf, 1.0 + 1e-9])
+    np.testing.assert_array_equal(isclose(a, b).data, [False, True, False, True])
+    np.testing.assert_array_equal(isclose(a, b, equal_nan=True).data, [True, True, False, True])
+    assert not allclose(a, b) and not a.allclose(b, equal_nan=True)
+    assert not isclose(a, b).requires_grad
+
+
+# ---- dot, with numpy's rules ------------------------------------------------------------------------
+
+DOT_SHAPES = {
+    "0-d x 0-d": ((), ()),
+    "0-d x 2-D": ((), (2, 3)),
+    "2-D x 0-d": ((2, 3), ()),
+    "1-D x 1-D": ((3,), (3,)),
+    "1-D x 2-D": ((3,), (3, 2)),
+    "2-D x 1-D": ((2, 3), (3,)),
+    "2-D x 2-D": ((2, 3), (3, 4)),
+    "3-D x 1-D": ((4, 2, 3), (3,)),
+    "1-D x 3-D": ((3,), (4, 3, 2)),
+    "3-D x 2-D": ((4, 2, 3), (3, 5)),
+    "2-D x 3-D (pairs every row with every batch, unlike @)": ((2, 3), (4, 3, 5)),
+    "3-D x 3-D (every batch with every batch, unlike @)": ((2, 2, 3), (4, 3, 2)),
+    "4-D x 3-D": ((2, 1, 2, 3), (2, 3, 2)),
+}
+
+
+@pytest.mark.parametrize("case", DOT_SHAPES)
+def test_dot_follows_numpy(case):
+    shape_a, shape_b = DOT_SHAPES[case]
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    out = param(a).dot(param(b))
+    expected = np.dot(a, b)
+    assert out.shape == np.shape(expected)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
+    assert gradcheck(lambda x, y: x.dot(y), [param(a), param(b)])
+
+
+def test_dot_against_pytorch_tensordot():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((2, 2, 3)), rng.standard_normal((4, 3, 2))
+    ours_a, ours_b = param(a), param(b)
+    out = ours_a.dot(ours_b)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out_t = torch.tensordot(ta, tb, dims=([2], [1]))  # numpy's dot for N-d operands
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours_a.grad, ta.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours_b.grad, tb.grad.numpy(), rtol=1e-13)
+
+
+# ---- bad input gets a clear error ------------------------------------------------------------
+
+
+def t23() -> Tensor:
+    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+
+
+# fmt: off
+BAD_INPUT = [
+    ("lt-shapes", lambda: t23() < Tensor(np.ones(4)), ValueError,
+     r"^lt: cannot broadcast shapes \(2, 3\) and \(4,\)"),
+    ("eq-shapes", lambda: t23() == np.ones((3, 2)),
+     ValueError, r"^eq: cannot broadcast shapes \(2, 3\) and \(3, 2\)"),
+    ("ge-str", lambda: t23() >= "a",
+     TypeError, r"'>=' not supported between instances of 'Tensor' and 'str'"),
+    ("lt-Value", lambda: t23() < Value(1.0),
+     TypeError, r"'<' not supported between instances of 'Tensor' and 'Value'"),
+    ("Value-lt-str", lambda: Value(1.0) < "a",
+     TypeError, r"'<' not supported between instances of 'Value' and 'str'"),
+    ("len-0d", lambda: len(Tensor(1.0)), TypeError, r"^len: a 0-d tensor has no length"),
+    ("bool-ambiguous", lambda: bool(t23()), ValueError,
+     r"^bool: the truth value of a tensor of shape \(2, 3\) is ambiguous"),
+    ("isclose-shapes", lambda: isclose(t23(), np.ones(4)), ValueError,
+     r"^isclose: cannot broadcast shapes \(2, 3\) and \(4,\)"),
+    ("isclose-rtol", lambda: isclose(t23(), t23(), rtol=-1.0), ValueError,
+     r"^isclose: rtol must be a non-negative number, got -1.0"),
+    ("allclose-atol", lambda: t23().allclose(t23(), atol="a"), ValueError,
+     r"^isclose: atol must be a non-negative number, got 'a'"),
+    ("allclose-data", lambda: allclose(t23(), "abc"), TypeError, r"^Tensor: data must be a number"),
+    ("dot-shapes", lambda: t23().dot(Tensor(np.ones((2, 2)))), ValueError,
+     r"^dot: cannot multiply \(2, 3\) by \(2, 2\): inner dimensions 3 and 2 differ"),
+    ("dot-str", lambda: t23().dot("a"), TypeError, r"^dot: expects a Tensor, an array or a number, got str"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, expected, pattern):
+    assert_clear_error(call, expected, pattern)
