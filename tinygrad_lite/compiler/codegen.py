@@ -107,6 +107,7 @@ class Names:
         return self.bind(value)
 
     def new(self, wish: str) -> str:
+        """A fresh Python name close to `wish` ("w1[0,1]" -> "w1_0_1", then "w1_0_1_2" if taken)."""
         base = re.sub(r"\W+", "_", wish).strip("_") or "v"
         base = base if base[0].isalpha() and not keyword.iskeyword(base) else f"v_{base}"
         name, k = base, 1

@@ -91,6 +91,7 @@ def describe(node: Node, at: dict[int, int], args: dict[int, int]) -> tuple:
 
 
 def summary(description: tuple) -> str:
+    """A description from `describe` in words, for an error message."""
     if description[0] in ("argument", "constant"):
         return f"{description[0]} {description[1]}"
     op, _, shape, dtype, inputs, _ = description
@@ -112,6 +113,7 @@ def cells(fn: Callable) -> dict[str, Any]:
 
 
 def same_numbers(a: Any, b: Any) -> bool:
+    """True if a and b hold the same numbers, bit for bit, in the same shape and dtype (nan equals nan)."""
     return np.shape(a) == np.shape(b) and _dtype(a) == _dtype(b) and _bytes(a) == _bytes(b)
 
 
