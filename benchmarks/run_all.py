@@ -22,8 +22,9 @@ SCRIPTS = {
     "solve": "bench_solve.py",
     "sweep": "bench_sweep.py",
     "memory": "bench_memory.py",
+    "compile": "bench_compile.py",
 }
-TAKES_REPEATS = {"scalar", "tensor", "solve"}
+TAKES_REPEATS = {"scalar", "tensor", "solve", "compile"}
 
 
 def blas() -> str:
