@@ -106,3 +106,47 @@ def test_float_helpers_give_numpy_s_answers():
     assert numerics.log(0.0) == -math.inf and math.isnan(numerics.log(-1.0))
     assert numerics.power(0.0, -1.0) == math.inf and math.isnan(numerics.power(-8.0, 1 / 3))
     assert numerics.divide(1.0, 0.0) == math.inf and numerics.divide(-1.0, 0.0) == -math.inf
+
+
+def test_sigmoid_of_an_integer_tensor_is_a_float_tensor():
+    np.testing.assert_allclose(
+        Tensor([1, -2, 3]).sigmoid().data, 1 / (1 + np.exp(-np.array([1.0, -2.0, 3.0])))
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "numpy_op", "points"),
+    [
+        ("sqrt", np.sqrt, [-1.0, 0.0, 2.0, math.inf, math.nan]),
+        ("log1p", np.log1p, [-2.0, -1.0, -0.5, 1e-300, math.inf, math.nan]),
+        ("expm1", np.expm1, [-math.inf, 1e-300, 1.0, 1000.0, math.nan]),
+        ("sin", np.sin, [-math.inf, 0.5, math.inf, math.nan]),
+        ("cos", np.cos, [-math.inf, 0.5, math.inf, math.nan]),
+    ],
+)
+def test_new_float_helpers_give_numpy_s_answers(name, numpy_op, points):
+    with np.errstate(all="ignore"):
+        expected = numpy_op(np.array(points))
+    got = [getattr(numerics, name)(x) for x in points]
+    assert all(type(g) is float for g in got)
+    np.testing.assert_allclose(got, expected, rtol=1e-15)  # inf and nan where numpy has them, or 1 ulp apart
+
+
+def test_softplus_is_exact_in_both_tails():
+    x = np.array([-1e4, -745.0, -40.0, -1e-20, 0.0, 30.0, 800.0, 1e4])
+    with np.errstate(over="raise"):
+        out = numerics.softplus(x)
+    # log(1 + e^x) = e^x (1 - e^x / 2 ...) far left, x + e^-x far right, log 2 at 0.
+    np.testing.assert_allclose(out[1:4], [math.exp(-745.0), math.exp(-40.0), math.log(2)], rtol=1e-15)
+    np.testing.assert_array_equal(out[[0, 6, 7]], [0.0, 800.0, 1e4])
+    assert out[4] == math.log(2) and out[5] == 30.0 + math.exp(-30.0)
+    assert numerics.softplus(np.float32(-100.0)).dtype == np.float32
+
+
+def test_erf_is_pythons_for_every_element_and_keeps_the_dtype():
+    x = np.array([[-math.inf, -1.5, 0.0], [1e-10, 2.0, math.nan]])
+    out = numerics.erf(x)
+    np.testing.assert_array_equal(out[0], [-1.0, math.erf(-1.5), 0.0])
+    assert out[1, 0] == math.erf(1e-10) and out[1, 1] == math.erf(2.0) and math.isnan(out[1, 2])
+    assert numerics.erf(x.astype(np.float32)).dtype == np.float32
+    assert numerics.erf(np.zeros((0, 3))).shape == (0, 3)
