@@ -287,3 +287,24 @@ BAD_INPUT += [
     ("op-backward-shape", lambda: misfit_backward(tensor(3)).sum().backward(), ValueError,
      r"^misfit: backward returned gradients of shapes \(7,\) for inputs of shapes \(3,\)"),
 ]  # fmt: skip
+
+
+def test_a_backward_of_the_wrong_shape_is_refused_even_with_the_same_size():
+    x = tensor((2, 3))
+    y = op("forgot_transpose", x.data.T.copy(), (x,), lambda g: (g,))
+    with pytest.raises(
+        ValueError, match=r"^forgot_transpose: backward returned gradients of shapes \(3, 2\)"
+    ):
+        y.backward(np.ones((3, 2)))
+
+
+def test_a_backward_that_returns_no_tuple_is_named():
+    x = tensor(3)
+    y = op("bare", x.data * 2, (x,), lambda g: g * 2)
+    with pytest.raises(ValueError, match=r"^bare: backward returned a ndarray for 1 input\(s\)"):
+        y.sum().backward()
+
+
+def test_an_op_needs_an_input():
+    with pytest.raises(ValueError, match=r"^nothing: an op needs at least one input node"):
+        op("nothing", 1.0, (), lambda g: ())

@@ -188,3 +188,8 @@ BAD_INPUT = [
 @pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
 def test_bad_input_gets_a_clear_error(call, expected, pattern):
     assert_clear_error(call, expected, pattern)
+
+
+def test_a_stack_of_weights_needs_a_batch_axis():
+    with pytest.raises(ValueError, match=r"expected an input of shape \(batch, 3\) or \(2, batch, 3\)"):
+        functional.linear(Tensor(np.ones(3)), param(np.ones((2, 4, 3))))

@@ -52,7 +52,9 @@ class ElementwiseOps:
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x), exact in both tails.  d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))."""
-        out = numerics.sigmoid(self.data).astype(self.dtype, copy=False)
+        out = numerics.sigmoid(self.data)
+        if self.dtype.kind == "f":  # float32 stays float32; integers become floats, as in numpy
+            out = out.astype(self.dtype, copy=False)
         return op("sigmoid", out, (self,), lambda g: (g * out * (1 - out),))
 
     def sqrt(self) -> Tensor:

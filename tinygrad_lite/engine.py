@@ -69,6 +69,8 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     leaf. Keep arrays in `backward`'s closure, never the result itself, so the
     graph holds no reference cycle.
     """
+    if not inputs:
+        raise ValueError(f"{name}: an op needs at least one input node (a Value or a Tensor), got none")
     kind = type(inputs[0])
     needed = 0
     for x in inputs:
@@ -89,11 +91,12 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     return out
 
 
-def wrong_count(node: Node, grads: tuple) -> ValueError:
-    """The error for a backward that did not return one gradient per input."""
+def wrong_count(node: Node, grads: Any) -> ValueError:
+    """The error for a backward that did not return a tuple with one gradient per input."""
+    got = f"{len(grads)} gradient(s)" if type(grads) is tuple else f"a {type(grads).__name__}"
     return ValueError(
-        f"{node.op}: backward returned {len(grads)} gradient(s) for {len(node.parents)} input(s); "
-        "return one per input (None where there is none)"
+        f"{node.op}: backward returned {got} for {len(node.parents)} input(s); "
+        "return a tuple with one gradient per input (None where there is none)"
     )
 
 
@@ -174,7 +177,7 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
     flowing = {root: grad}
     for node in reversed(topological_order(root)):
         g = flowing.pop(node, None)
-        if g is None:  # every path to it was cut (an input whose requires_grad changed after the forward)
+        if g is None:  # no gradient reached it: only inputs that needed none at forward time lead here
             continue
         if not node.parents:  # a leaf (a parameter) may be shared by graphs in other threads
             with _leaf_lock:
@@ -283,11 +286,13 @@ def _check_forward(name: str, out: Node, inputs: tuple) -> None:
 
 def _checking_inputs(name: str, inputs: tuple, backward: Backward) -> Backward:
     """`backward`, refusing to run if an input was changed in place after the forward."""
-    saved = [np.array(x.data, copy=True) for x in inputs]
+    # An array changed in place is what the op still holds; data rebound to a new object is not.
+    held = [x.data for x in inputs]
+    saved = [np.array(data, copy=True) for data in held]
 
     def checked(g: Any) -> tuple:
-        for i, (x, before) in enumerate(zip(inputs, saved)):
-            if not np.array_equal(x.data, before, equal_nan=True):
+        for i, (x, data, before) in enumerate(zip(inputs, held, saved)):
+            if x.data is data and not np.array_equal(data, before, equal_nan=True):
                 raise AnomalyError(
                     f"detect_anomaly: input {i} of '{name}' (shape {np.shape(x.data)}) was changed in place "
                     "after the forward, so its backward would use the new values; change data only "

@@ -159,6 +159,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     try:
         x_data, w = x.data, weight.data
+        if w.ndim > 2 and x_data.ndim < 2:  # a stack of models needs a batch axis to broadcast over
+            raise ValueError
         out = x_data @ w.swapaxes(-1, -2)
         if bias is not None:
             out += bias.data
@@ -185,13 +187,21 @@ def _linear_error(x: Any, weight: Any, bias: Any) -> Exception:
     for name, t in (("x", x), ("weight", weight), ("bias", bias)):
         if not isinstance(t, Tensor) and not (name == "bias" and t is None):
             return TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
-    if weight.ndim < 2:
-        return ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if weight.ndim not in (2, 3):
+        return ValueError(
+            f"linear: weight must be (out_features, in_features), or (copies, out_features, in_features) "
+            f"for a stack of models, got shape {weight.shape}"
+        )
     n_out, n_in = weight.shape[-2:]
     with_bias = "" if bias is None else f" and bias of shape {bias.shape}"
+    if weight.ndim == 2:
+        expected = f"an input of shape (..., {n_in}) and a bias of shape ({n_out},)"
+    else:
+        k = weight.shape[0]
+        expected = f"an input of shape (batch, {n_in}) or ({k}, batch, {n_in}), a bias ({k}, 1, {n_out})"
     return ValueError(
         f"linear: an input of shape {x.shape} does not fit weight of shape {weight.shape}{with_bias}; "
-        f"expected an input of shape (..., {n_in}) and a bias of shape ({n_out},)"
+        f"expected {expected}"
     )
 
 

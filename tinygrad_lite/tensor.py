@@ -81,7 +81,7 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
 
     def _vjp(self, g: np.ndarray) -> list[np.ndarray | None]:
         grads = self.backward_fn(g)
-        if len(grads) != len(self.parents):
+        if type(grads) is not tuple or len(grads) != len(self.parents):
             raise engine.wrong_count(self, grads)
         try:
             return [
@@ -225,7 +225,7 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
         if (other := self._operand(other)) is None:
             return NotImplemented
         b = other.data
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = _broadcasting("div", np.true_divide, self, other)
         return op("div", out, (self, other), lambda g: _divide_backward(g, b, out))
 
@@ -388,6 +388,8 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
+    if extra < 0 or any(n not in (1, m) for n, m in zip(shape, g.shape[extra:])):
+        raise ValueError(f"a gradient of shape {g.shape} does not fit an input of shape {shape}")
     stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
     return g.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
 

@@ -53,7 +53,7 @@ class Value(Node):
 
     def _vjp(self, g: float) -> tuple:
         grads = self.backward_fn(g)
-        if len(grads) != len(self.parents):
+        if type(grads) is not tuple or len(grads) != len(self.parents):
             raise engine.wrong_count(self, grads)
         return grads
 
