@@ -225,6 +225,48 @@ def test_the_picture_script_runs(tmp_path):
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "tanh" in svg
 
 
+# ---- players: each <iframe> a page embeds is a committed player, up to date with its script -------
+
+PLAYERS = DOCS / "players"
+IFRAME = re.compile(r"<iframe[^>]*\ssrc=\"(?P<src>[^\"]+)\"")
+
+
+def embedded_players() -> dict[Path, list[str]]:
+    embedded: dict[Path, list[str]] = {}
+    for page in PAGES:
+        for match in IFRAME.finditer(page.read_text("utf-8")):
+            embedded.setdefault((page.parent / match["src"]).resolve(), []).append(page_id(page))
+    return embedded
+
+
+def test_the_docs_embed_the_live_players():
+    embedded = embedded_players()
+    assert {p.name for p in embedded} >= {"replay.html", "film.html"}
+    assert {p.name for p in PLAYERS.iterdir()} == {p.name for p in embedded}, "a player no page embeds"
+    declared = declared_outputs()
+    for path, pages in embedded.items():
+        assert path.parent == PLAYERS and path.is_file(), f"{pages} embed {path}, not a file in docs/players/"
+        assert declared.get(path.name) == "demos/docs_players.py", f"{path.name} is not in its OUTPUTS"
+
+
+def test_the_committed_players_are_up_to_date(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "demos" / "docs_players.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for path in sorted(tmp_path.iterdir()):
+        committed = (PLAYERS / path.name).read_bytes()
+        assert path.read_bytes() == committed, f"docs/players/{path.name} is stale: run demos/docs_players.py"
+
+
+def test_the_site_works_opened_from_disk():
+    """Pages build as page.html, not page/index.html, so links work without a server."""
+    assert re.search(r"^use_directory_urls: false$", (ROOT / "mkdocs.yml").read_text("utf-8"), re.MULTILINE)
+
+
 # ---- the API reference: a page per module, a docstring per public name -------------------
 
 
