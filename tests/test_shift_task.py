@@ -57,6 +57,28 @@ def seed_model() -> nn.MLP:
     return train_shift(ShiftConfig(5, 2, steps=0), progress=False).model
 
 
+def test_initial_weights_uniform_follow_pytorchs_fan_in_rule():
+    n, hidden = 400, 4
+    state = initial_weights(n, hidden, seed=3, bias=True, init="uniform")
+    rng = np.random.default_rng(3)  # the same draws, in the same order: W1, W2, b1, b2
+    expected = {
+        "layers.0.weight": rng.uniform(-1, 1, (n, hidden)).T,  # a one-hot input: fan-in 1
+        "layers.1.weight": rng.uniform(-0.5, 0.5, (hidden, n)).T,  # fan-in hidden = 4: 1/sqrt(4)
+        "layers.0.bias": rng.uniform(-1, 1, hidden),
+        "layers.1.bias": rng.uniform(-0.5, 0.5, n),
+    }
+    assert list(state) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+    for name, array in expected.items():
+        np.testing.assert_array_equal(state[name], array)
+    w1, w2 = state["layers.0.weight"], state["layers.1.weight"]
+    assert -1 <= w1.min() < -0.95 and 0.95 < w1.max() <= 1  # fills (-1, 1) ...
+    assert -0.5 <= w2.min() < -0.47 and 0.47 < w2.max() <= 0.5  # ... and (-1/sqrt(H), 1/sqrt(H))
+    assert abs(w1.std() - 1 / np.sqrt(3)) < 0.03 and abs(w2.std() - 0.5 / np.sqrt(3)) < 0.015  # flat
+    again = initial_weights(n, hidden, seed=3, bias=True, init="uniform")
+    assert all(again[name].tobytes() == state[name].tobytes() for name in state)  # seeded
+    assert initial_weights(n, hidden, 4, init="uniform")["layers.0.weight"].tobytes() != w1.tobytes()
+
+
 # fmt: off
 BAD_INPUT = [
     ("shift_task-1", lambda: shift_task(1), ValueError, r"^shift_task: n must be an int >= 2 .*got 1"),
@@ -67,6 +89,8 @@ BAD_INPUT = [
      r"^initial_weights: n must be a positive int, got -1"),
     ("initial_weights-seed", lambda: initial_weights(5, 2, "x"),
      TypeError, r"^initial_weights: rng must be"),
+    ("initial_weights-init", lambda: initial_weights(5, 2, 0, init="xavier"), ValueError,
+     r"^initial_weights: init must be one of \('normal', 'uniform'\), got 'xavier'"),
     ("example_loss-range", lambda: example_loss(seed_model(), 5), ValueError,
      r"^example_loss: input must be one of the inputs that fire, 1..4, got 5"),
     ("example_loss-zero", lambda: example_loss(seed_model(), 0), ValueError,

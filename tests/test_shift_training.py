@@ -11,6 +11,7 @@ import itertools
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -123,6 +124,38 @@ def test_batched_seeds_match_training_each_alone(stop_when_solved):
             assert len(r.losses) == r.solved_at + 1
         else:
             assert len(r.losses) == 401
+
+
+@pytest.mark.parametrize("optimizer, lrs", [("adam", [0.01, 0.05, 0.1]), ("sgd", [0.1, 0.5])])
+def test_each_copy_its_own_lr_as_if_trained_alone(optimizer, lrs):
+    # Copies solve at different updates and leave the batch (stop_when_solved); the others go on as alone.
+    config = ShiftConfig(9, 2, steps=300, optimizer=optimizer, bias=True, init="uniform", reduction="sum",
+                         stop_when_solved=True)  # fmt: skip
+    together = train_shift_seeds(config, [0, 1], lrs=lrs, progress=False)
+    assert len(together) == 2 * len(lrs)
+    solved_at = set()
+    for i, lr in enumerate(lrs):
+        for j, seed in enumerate([0, 1]):
+            r, alone = together[i * 2 + j], train_shift(replace(config, lr=lr), seed, progress=False)
+            assert (r.seed, r.solved_at) == (seed, alone.solved_at)
+            assert r.losses.tobytes() == alone.losses.tobytes() and r.accuracy == alone.accuracy
+            assert all(r.weights[k].tobytes() == alone.weights[k].tobytes() for k in alone.weights)
+            solved_at.add(r.solved_at)
+    assert len(solved_at) > 2  # the batch really did shrink along the way
+
+
+def test_sgd_on_the_summed_loss_adam_on_the_mean():
+    mean, summed = (train(7, 2, 1, optimizer="sgd", lr=0.3, reduction=r) for r in ("mean", "sum"))
+    assert summed.losses[0] == pytest.approx(6 * mean.losses[0], rel=1e-12)  # the sum over 6 examples
+    # One SGD step on the sum is a step 6 times the size of one on the mean, from the same start.
+    start = initial_weights(7, 2, 0)
+    for name in start:
+        step_mean = mean.weights[name] - start[name]
+        np.testing.assert_allclose(summed.weights[name] - start[name], 6 * step_mean, rtol=1e-9, atol=1e-15)
+    # Adam divides the scale away: the same updates (to rounding) on the mean and on the sum.
+    adam_mean, adam_sum = (train(7, 2, 20, reduction=r) for r in ("mean", "sum"))
+    for name in start:
+        np.testing.assert_allclose(adam_sum.weights[name], adam_mean.weights[name], atol=1e-5)  # eps aside
 
 
 def test_stop_when_solved_freezes_only_the_solved_seeds():
@@ -313,6 +346,14 @@ NAN, INF = float("nan"), float("inf")
 
 # fmt: off
 BAD_INPUT = [
+    ("ShiftConfig-init", lambda: ShiftConfig(5, 2, init="zeros"), ValueError,
+     r"^ShiftConfig: init must be one of \('normal', 'uniform'\), got 'zeros'"),
+    ("ShiftConfig-reduction", lambda: ShiftConfig(5, 2, reduction="max"), ValueError,
+     r"^ShiftConfig: reduction must be one of \('mean', 'sum'\), got 'max'"),
+    ("train_shift_seeds-lrs", lambda: train_shift_seeds(ShiftConfig(5, 2), [0], lrs=[]), ValueError,
+     r"^train_shift_seeds: lrs must be a non-empty list of numbers, got \[\]"),
+    ("train_shift_seeds-lr", lambda: train_shift_seeds(ShiftConfig(5, 2), [0], lrs=[0.1, -1]), ValueError,
+     r"^train_shift_seeds: lr must be a positive finite number, got -1"),
     ("train_shift-n", lambda: ShiftConfig(1, 2), ValueError, r"^shift_task: n must be an int >= 2"),
     ("train_shift-hidden", lambda: ShiftConfig(5, 0), ValueError,
      r"^ShiftConfig: hidden must be a positive int, got 0"),

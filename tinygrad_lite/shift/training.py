@@ -7,10 +7,12 @@ share nothing; the optimizers update each number on its own).
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -176,6 +178,11 @@ def _train(
             optimizer.zero_grad()
             loss.sum().backward()  # each copy's loss depends on its own weights only
             optimizer.step()
+            unsolved = recorder.unsolved()
+            if config.stop_when_solved and len(unsolved) < model.copies:  # the solved ones are frozen
+                model, optimizer = _keep_copies(model, optimizer, unsolved)
+                loss_per_copy = _loss_function(config, y, model.copies)
+                recorder.keep(model, unsolved)
             if progress and step % 50 == 0:
                 bar.set_postfix(recorder.postfix(step), refresh=False)
     return recorder.results([seed for seed, _ in runs])
@@ -227,6 +234,26 @@ def _optimizer(config: ShiftConfig, model: MLP, lrs: list[float]):
     return optimizer
 
 
+def _keep_copies(model: MLP, optimizer, positions: np.ndarray) -> tuple[MLP, Any]:
+    """The model and optimizer with only the copies at `positions`: a solved copy, already frozen by
+    the Recorder, stops costing work. The copies share nothing, so the others step on unchanged."""
+    smaller = MLP.stack([model.copy(k) for k in positions])
+    kept = copy.copy(optimizer)  # the same rule and settings, for the smaller model's parameters
+    kept.params = smaller.parameters()
+    for name in ("m", "v", "velocity"):  # per-parameter state with a copies axis (Adam, SGD's momentum)
+        if hasattr(optimizer, name):
+            setattr(
+                kept,
+                name,
+                [None if state is None else state[positions] for state in getattr(optimizer, name)],
+            )
+    if hasattr(optimizer, "t"):  # Adam's step counts, one per parameter
+        kept.t = list(optimizer.t)
+    if isinstance(optimizer.lr, np.ndarray):  # one lr per copy
+        kept.lr = optimizer.lr[positions]
+    return smaller, kept
+
+
 def _progress_bar(config: ShiftConfig, progress: bool):
     steps = range(config.steps + 1)
     bar = _tqdm()
@@ -256,34 +283,53 @@ class Recorder:
         self.losses, self.accuracies, self.norms = (np.zeros((config.steps + 1, copies)) for _ in range(3))
         self.solved_at: list[int | None] = [None] * copies
         self.frozen: list[MLP | None] = [None] * copies
-        self.snapshots: list[tuple[int, list[dict[str, np.ndarray]]]] = []
+        self.snapshots: list[tuple[int, dict[int, dict[str, np.ndarray]]]] = []
         self.last = 0
+        self.active = np.arange(copies)  # which copy each of the model's copies is (solved ones leave)
+
+    def unsolved(self) -> np.ndarray:
+        """The positions, in the model, of the copies not solved yet."""
+        return np.array([pos for pos, k in enumerate(self.active) if self.solved_at[k] is None], dtype=int)
+
+    def keep(self, model: MLP, positions: np.ndarray) -> None:
+        """Follow the model when only its copies at `positions` go on training."""
+        self.model, self.params, self.active = model, model.parameters(), self.active[positions]
 
     def record(self, step: int, loss: Tensor, logits: Tensor) -> bool:
         """Keep this step's numbers; True once training is over."""
-        model = self.model
-        self.losses[step] = loss.data
-        self.accuracies[step] = (logits.data.argmax(-1) == self.targets).mean(-1)
-        self.norms[step] = np.sqrt(sum((p.data**2).sum(axis=tuple(range(1, p.ndim))) for p in self.params))
-        for k in np.flatnonzero(self.accuracies[step] == 1.0):
-            if self.solved_at[k] is None:
+        model, rows = self.model, self.active
+        self.losses[step, rows] = loss.data
+        self.accuracies[step, rows] = (logits.data.argmax(-1) == self.targets).mean(-1)
+        self.norms[step, rows] = np.sqrt(
+            sum((p.data**2).sum(axis=tuple(range(1, p.ndim))) for p in self.params)
+        )
+        for pos, k in enumerate(rows):
+            if self.accuracies[step, k] == 1.0 and self.solved_at[k] is None:
                 self.solved_at[k] = step
-                self.frozen[k] = model.copy(k) if self.config.stop_when_solved else None
+                self.frozen[k] = model.copy(pos) if self.config.stop_when_solved else None
         self.last = step
         all_solved = all(s is not None for s in self.solved_at)
         done = step == self.config.steps or (self.config.stop_when_solved and all_solved)
         every = self.config.record_every
         if every is not None and (step % every == 0 or done):
-            self.snapshots.append((step, [model.copy(k).state_dict() for k in range(len(self.solved_at))]))
+            self.snapshots.append((step, {k: model.copy(pos).state_dict() for pos, k in enumerate(rows)}))
         return done
 
     def postfix(self, step: int) -> dict[str, str]:
         """The progress bar's numbers: mean loss and accuracy over the copies."""
-        return {"loss": f"{self.losses[step].mean():.4g}", "acc": f"{self.accuracies[step].mean():.2f}"}
+        rows = self.active
+        return {
+            "loss": f"{self.losses[step, rows].mean():.4g}",
+            "acc": f"{self.accuracies[step, rows].mean():.2f}",
+        }
 
     def results(self, seeds: list[int]) -> list[ShiftResult]:
         """One ShiftResult per copy, each ending at its own last step (the solving one, if frozen)."""
-        return [self._result(k, seed, self.frozen[k] or self.model.copy(k)) for k, seed in enumerate(seeds)]
+        position = {k: pos for pos, k in enumerate(self.active)}
+        return [
+            self._result(k, seed, self.frozen[k] or self.model.copy(position[k]))
+            for k, seed in enumerate(seeds)
+        ]
 
     def _result(self, k: int, seed: int, net: MLP) -> ShiftResult:
         last = self.last if self.frozen[k] is None else self.solved_at[k]
