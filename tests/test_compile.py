@@ -264,6 +264,24 @@ def test_the_result_works_like_an_eager_graph():
         assert not cfn(Tensor(np.array([1.0, 2.0]))).requires_grad
 
 
+def test_extra_outputs_come_back_as_leaves_with_the_eager_numbers():
+    w = Tensor(np.array([[0.5, -1.0], [0.25, 2.0]]), requires_grad=True)
+
+    def fn(x):
+        logits = x @ w
+        per_row = logits.tanh().sum(axis=1)
+        return per_row.sum(), per_row, logits
+
+    x = Tensor(np.array([[1.0, 2.0], [-0.5, 0.3], [0.0, 1.5]]))
+    cfn = tinygrad_lite.compile(fn)
+    for _ in range(3):
+        loss, per_row, logits = cfn(x)
+        eager = fn(x)
+        for got, expected in zip((loss, per_row, logits), eager):
+            assert_same(got.data, expected.data)
+        assert not per_row.requires_grad and not logits.requires_grad
+
+
 def test_detect_anomaly_checks_every_op_of_a_compiled_function():
     cfn = tinygrad_lite.compile(lambda x: (x * 0.0).log().sum())
     x = Tensor(np.array([1.0]), requires_grad=True)
@@ -278,7 +296,7 @@ BAD_INPUT = [
      r"^compile: expects a function that returns a loss, got int"),
     ("compile-check", lambda: tinygrad_lite.compile(len, check="sometimes"), ValueError, r"^compile: check"),
     ("compile-no-node", lambda: tinygrad_lite.compile(lambda: 3.0)(), TypeError,
-     r"^compile: fn must return a Tensor or a Value \(a loss\), got float"),
+     r"^compile: fn must return a Tensor or a Value \(a loss\), or a tuple .* got float"),
     ("compile-source-first", lambda: tinygrad_lite.compile(len).source, RuntimeError,
      r"^compile: len has not been called yet"),
 ]  # fmt: skip

@@ -172,7 +172,10 @@ def generate(plan: Plan, fn_name: str) -> Program:
     names.globals.update(derivatives)
     grads = [back.get(id(n), "None") for n, _ in grads_for]
     saved = _used(back["lines"], body)
-    source = _source(fn_name, body, var[id(trace.root)], saved, back["lines"], grads)
+    if any(id(x) not in var for x in trace.extras):
+        raise UnloweredError("fn returned, besides the loss, a node that is not part of the loss's graph")
+    result = ", ".join([var[id(trace.root)], f"({_tuple(saved)})", *(var[id(x)] for x in trace.extras)])
+    source = _source(fn_name, body, result, saved, back["lines"], grads)
     namespace = dict(names.globals)
     exec(compile(source, f"<compiled {fn_name}>", "exec"), namespace)  # code we generated ourselves
     return Program(source, namespace["forward"], namespace["backward"], state, [w for _, w in grads_for])
@@ -302,17 +305,15 @@ def _used(back_lines: list[str], body: list[str]) -> list[str]:
     return list(dict.fromkeys(name for name in defined if name in words))
 
 
+def _tuple(names: list[str]) -> str:
+    return ", ".join(names) + ("," if len(names) == 1 else "")
+
+
 def _source(fn_name: str, body, result: str, saved: list[str], back_lines, grads: list[str]) -> str:
-    keep = ", ".join(saved) + ("," if len(saved) == 1 else "")
     lines = [f"# {fn_name}, compiled: the forward, one line per op", "def forward(args, state):"]
     lines += [f"    {line}" for line in body]
-    lines += [
-        f"    return {result}, ({keep})",
-        "",
-        "",
-        "# the backward: the ops in reverse, one line per derivative",
-    ]
-    lines += ["def backward(g, saved):", f"    {keep} = saved" if saved else "    pass"]
+    lines += [f"    return {result}", "", "", "# the backward: the ops in reverse, one line per derivative"]
+    lines += ["def backward(g, saved):", f"    {_tuple(saved)} = saved" if saved else "    pass"]
     lines += [f"    {line}" for line in back_lines]
-    lines.append(f"    return ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
+    lines.append(f"    return ({_tuple(grads)})")
     return "\n".join(lines) + "\n"

@@ -91,7 +91,7 @@ class CompiledFunction:
             return self.fn(*args)
         if self.check == "always" or (self.check == "doubling" and entry.calls & (entry.calls - 1) == 0):
             self._verify(entry, flat, template)
-        return self._replay(entry.program, flat)
+        return self._replay(entry.program, flat, entry.trace.many)
 
     def _trace(self, flat: list[Node], template: Any) -> Entry:
         first, second = (run(self.fn, lambda nodes: rebuild(template, nodes), flat) for _ in range(2))
@@ -123,24 +123,28 @@ class CompiledFunction:
                 "or call it without compiling"
             )
 
-    def _replay(self, program: Program, flat: list[Node]) -> Node:
-        out, saved = program.forward(flat, program.state)
+    def _replay(self, program: Program, flat: list[Node], many: bool) -> Node | tuple:
+        out, saved, *extras = program.forward(flat, program.state)
         inputs = tuple(flat[i] if where == "arg" else program.state[i] for where, i in program.grads_for)
         if not inputs:
-            return Tensor(out) if isinstance(out, np.ndarray) else Value(out)
-        lock, backward = program.lock, program.backward
+            loss = _constant(out)
+        else:
+            lock, backward = program.lock, program.backward
 
-        def compiled_backward(g: Any) -> tuple:
-            with lock:  # the op backwards it calls hold this call's arrays while they run
-                return backward(g, saved)
+            def compiled_backward(g: Any) -> tuple:
+                with lock:  # the op backwards it calls hold this call's arrays while they run
+                    return backward(g, saved)
 
-        return op(f"compiled {self.name}", out, inputs, compiled_backward)
+            loss = op(f"compiled {self.name}", out, inputs, compiled_backward)
+        return (loss, *(_constant(x) for x in extras)) if many else loss
 
 
 def compile(fn: Callable | None = None, *, check: str = "doubling") -> Any:
     """`fn` compiled: traced on its first call, replayed as straight-line generated code afterwards.
 
-    `fn(*args)` builds a graph and returns a Tensor or a Value (a loss). The
+    `fn(*args)` builds a graph and returns a Tensor or a Value (a loss), or a
+    tuple with the loss first and other results of the graph after it (the
+    logits, say), which come back as leaves that need no grad. The
     compiled function returns the same value; `backward()` on it leaves the
     same `.grad`, bit for bit, on every argument and every parameter `fn`
     reaches, as the eager `fn(*args).backward()` would. Use it as a function or
@@ -220,6 +224,11 @@ def _name(template: Any, name: str, found: list[str]) -> None:
     elif kind in ("list", "tuple"):
         for i, t in enumerate(body):
             _name(t, f"{name}_{i}", found)
+
+
+def _constant(data: Any) -> Node:
+    """A leaf holding `data` that needs no grad: the loss under no_grad, and the extra outputs."""
+    return Tensor(data) if isinstance(data, np.ndarray) else Value(data)
 
 
 def _needs_grad(x: Node) -> bool:

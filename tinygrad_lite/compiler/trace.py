@@ -39,6 +39,8 @@ class Trace:
     root: Node
     order: list[Node]
     args: dict[int, int]
+    extras: list[Node]  # what fn returned after the loss, if it returned a tuple
+    many: bool  # whether fn returned a tuple
 
 
 def substitute(flat: list[Node]) -> tuple[list[Node], dict[int, int]]:
@@ -55,10 +57,18 @@ def substitute(flat: list[Node]) -> tuple[list[Node], dict[int, int]]:
 def run(fn: Callable, rebuild: Callable[[list[Node]], tuple], flat: list[Node]) -> Trace:
     """fn(*args) with stand-ins for the argument nodes, and the graph it built."""
     nodes, positions = substitute(flat)
-    root = fn(*rebuild(nodes))
-    if not isinstance(root, Node):
-        raise TypeError(f"compile: fn must return a Tensor or a Value (a loss), got {type(root).__name__}")
-    return Trace(root, topological_order(root) if root.requires_grad else [root], positions)
+    result = fn(*rebuild(nodes))
+    many = type(result) is tuple
+    outputs = result if many else (result,)
+    if not outputs or not all(isinstance(x, Node) for x in outputs):
+        got = ", ".join(type(x).__name__ for x in outputs) if many else type(result).__name__
+        raise TypeError(
+            f"compile: fn must return a Tensor or a Value (a loss), or a tuple of them with the loss "
+            f"first, got {got}"
+        )
+    root = outputs[0]
+    order = topological_order(root) if root.requires_grad else [root]
+    return Trace(root, order, positions, list(outputs[1:]), many)
 
 
 def difference(first: Trace, second: Trace) -> str | None:
@@ -67,6 +77,9 @@ def difference(first: Trace, second: Trace) -> str | None:
         return f"one graph has {len(first.order)} nodes, the other {len(second.order)}"
     at_first = {id(n): i for i, n in enumerate(first.order)}
     at_second = {id(n): i for i, n in enumerate(second.order)}
+    extras_first = [at_first.get(id(x)) for x in first.extras]
+    if (first.many, extras_first) != (second.many, [at_second.get(id(x)) for x in second.extras]):
+        return "fn returned other outputs besides the loss"
     for i, (a, b) in enumerate(zip(first.order, second.order)):
         if a is b:
             continue
