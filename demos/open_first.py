@@ -30,9 +30,10 @@ def written_since(stamp: Path) -> list[Path]:
 def main(stamp: Path) -> None:
     files = written_since(stamp)
     print(f"\nmake demo wrote {len(files)} files into {stamp.parent}/:")
+    width = max((len(str(path)) for path in files), default=0)
     for path in files:
         note = FIRST.get(path.name, "")
-        print(f"  {path}" + (f"  <- {note}" if note else ""))
+        print(f"  {path!s:<{width}}  <- {note}" if note else f"  {path}")
     print("The notebook notebooks/seed.ipynb shows all of it inline (pip install -e '.[notebook]').")
 
 
