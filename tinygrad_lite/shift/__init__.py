@@ -7,7 +7,7 @@ print(result.summary()); print(weight_table(result.model))
 """
 
 from .handbuilt import FloatLimit, float_limit, handbuilt_codes, handbuilt_network, task_margin
-from .plots import capacity_plot
+from .plots import SEED_LARGEST_N, capacity_plot
 from .sweep import (
     CRITERIA,
     Capacity,
@@ -28,6 +28,7 @@ __all__ = [
     "OPTIMIZERS",
     "OUTPUTS",
     "SEED_CAPACITY",
+    "SEED_LARGEST_N",
     "Capacity",
     "FloatLimit",
     "Recorder",
