@@ -66,6 +66,8 @@ def test_the_seed_notebook_shows_its_pictures_and_players_inline(run):
     players = [o for o in shown if "<script" in o.get("data", {}).get("text/html", "")]
     assert len(svgs) >= 4  # the network, a graph, the hidden space trained and built by hand
     assert len(players) == 2  # the backward replay and the training film
+    bars = [o for o in shown if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(bars) == 2  # the two training runs' progress bars, as widgets (ipywidgets is in dev)
     text = "".join(o.get("text", "") for o in shown)
     assert (
         "N=11 H=2: accuracy 100%" in text and "accuracy 100%, every right output ahead by at least 10" in text
