@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
         results[engine] = (acc, time.perf_counter() - start)
     reference = results.get("micrograd", (None, None))[1]
     for engine, (acc, seconds) in results.items():
-        ratio = "" if reference is None else f"  ({seconds / reference:.2f} x micrograd's time)"
+        ratio = "" if reference is None else f"  ({seconds / reference:.2g} x micrograd's time)"
         print(
             f"{NAMES[engine]:>22}: accuracy {acc:.0%}, loss {losses[engine][-1]:.4f}, {seconds:.2f} s{ratio}"
         )
