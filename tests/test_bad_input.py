@@ -16,7 +16,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 
 ENTRY_POINTS = [
-    "Value", "log_softmax", "Tensor", "zeros", "ones", "eye", "randn", "uniform", "one_hot",
+    "Value", "log_softmax", "compile", "Tensor", "zeros", "ones", "eye", "randn", "uniform", "one_hot",
     "add", "mul", "sub", "div", "pow", "matmul", "sum", "mean", "max", "logsumexp", "softmax",
     "reshape", "transpose", "getitem", "concatenate", "stack", "item", "backward",
     "op", "Function.apply", "Function.backward",
@@ -24,7 +24,10 @@ ENTRY_POINTS = [
     "value_cross_entropy", "SGD", "Adam", "shift_task", "initial_weights", "train_shift",
     "capacity_sweep", "weight_table", "worked_example", "save", "load", "draw_graph", "draw_network",
     "draw_hidden_space",
-    "numerical_grad",
+    "clip", "maximum", "minimum", "where", "min", "prod", "var", "std", "argmax", "argmin",
+    "lt", "eq", "ge", "len", "bool", "isclose", "allclose", "dot", "leaky_relu", "relu6", "elu", "softplus",
+    "gelu", "silu", "hardswish", "mish", "dropout", "Dropout", "train", "AdamW", "RMSprop",
+    "numerical_grad", "check_op", "handbuilt_network", "handbuilt_codes", "float_limit", "task_margin",
 ]  # fmt: skip
 
 
