@@ -7,9 +7,10 @@ reference cycle forms and a graph is freed as soon as nothing points at it.
 Inputs that were broadcast get their gradient summed back to their own shape in
 `_vjp`, once, for every op.
 
-This file holds the Tensor itself (its plumbing, basics, constructors) and the
-binary ops; the other ops, by kind, are in `elementwise.py`, `reductions.py` and
-`shapes.py`, mixed into the class.
+This file holds the Tensor itself (its plumbing, basics, constructors), the
+binary ops with `dot`, and the comparisons (boolean results outside the graph,
+with `isclose` and `allclose`); the other ops, by kind, are in `elementwise.py`,
+`reductions.py` and `shapes.py`, mixed into the class.
 """
 
 from __future__ import annotations
