@@ -160,38 +160,30 @@ def compile(fn: Callable | None = None, *, check: str = "doubling") -> Any:
 
 
 def flatten(args: Any) -> tuple[list[Node], Any, tuple]:
-    """(the nodes among args, a template to put nodes back, the signature)."""
+    """(the nodes among args, a template to put nodes back, the signature), in one walk."""
     flat: list[Node] = []
-    template = _template(args, flat)
-    return flat, template, _key(template, flat)
+    template, key = _walk(args, flat)
+    return flat, template, key
 
 
-def _template(x: Any, flat: list[Node]) -> Any:
+def _walk(x: Any, flat: list[Node]) -> tuple[Any, tuple]:
     if isinstance(x, Node):
         flat.append(x)
-        return ("node", len(flat) - 1)
-    if type(x) in (list, tuple):
-        return (type(x).__name__, [_template(item, flat) for item in x])
-    return ("value", x)
-
-
-def _key(template: Any, flat: list[Node]) -> tuple:
-    kind, body = template
-    if kind == "node":
-        x = flat[body]
         if isinstance(x, Tensor):
-            exact = x.data.tobytes() if x.dtype.kind != "f" else b""  # indices and targets: by value
-            return ("Tensor", x.data.shape, x.data.dtype.str, x.requires_grad, exact)
-        return (type(x).__name__,)
-    if kind != "value":
-        return (kind, *(_key(t, flat) for t in body))
-    if isinstance(body, np.ndarray):
-        return ("array", body.shape, body.dtype.str, body.tobytes())
+            data = x.data
+            exact = data.tobytes() if data.dtype.kind != "f" else b""  # indices and targets: by value
+            return ("node", len(flat) - 1), ("Tensor", data.shape, data.dtype.str, x.requires_grad, exact)
+        return ("node", len(flat) - 1), (type(x).__name__,)
+    if type(x) in (list, tuple):
+        walked = [_walk(item, flat) for item in x]
+        return (type(x).__name__, [t for t, _ in walked]), (type(x).__name__, *(k for _, k in walked))
+    if isinstance(x, np.ndarray):
+        return ("value", x), ("array", x.shape, x.dtype.str, x.tobytes())
     try:
-        hash(body)
-        return ("value", type(body), body)
+        hash(x)
+        return ("value", x), ("value", type(x), x)
     except TypeError:
-        return ("object", type(body), id(body))
+        return ("value", x), ("object", type(x), id(x))
 
 
 def rebuild(template: Any, nodes: list[Node]) -> Any:
