@@ -104,7 +104,7 @@ def _only_for(needs_grad: tuple[bool, ...], backward: Backward) -> Backward:
     """`backward`, giving None for the inputs that did not require grad when the op ran."""
 
     def masked(g: Any) -> tuple:
-        return tuple(grad if need else None for grad, need in zip(backward(g), needs_grad))
+        return tuple([grad if need else None for grad, need in zip(backward(g), needs_grad)])
 
     return masked
 
@@ -175,13 +175,13 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
     gradient, contributions hold one per parent (None where none flows).
     """
     flowing = {root: grad}
+    leaves = []
     for node in reversed(topological_order(root)):
         g = flowing.pop(node, None)
         if g is None:  # no gradient reached it: only inputs that needed none at forward time lead here
             continue
-        if not node.parents:  # a leaf (a parameter) may be shared by graphs in other threads
-            with _leaf_lock:
-                node._accumulate(g)
+        if not node.parents:
+            leaves.append((node, g))
             continue
         node._accumulate(g)
         contributions = node._vjp(g)
@@ -196,6 +196,9 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
                 flowing[parent] = contribution
         if on_step is not None:
             on_step(node, g, contributions)
+    with _leaf_lock:  # a leaf (a parameter) may be shared with graphs in other threads
+        for leaf, g in leaves:
+            leaf._accumulate(g)
 
 
 # `grad += g` reads, adds and writes: two threads adding into one parameter at once could lose a sum.

@@ -118,16 +118,13 @@ def erf(x: np.ndarray | float) -> np.ndarray:
 
 
 def logsumexp(x: np.ndarray, axis: int | tuple[int, ...] = -1) -> np.ndarray:
-    """log(sum(e^x)) along `axis`, keeping the axis, with the max taken out first.
+    """log(sum(e^x)) along `axis`, keeping the axis: m + log sum e^(x - m), m the max.
 
-    log sum e^x = m + log sum e^(x - m) for any finite m; the max keeps every
-    e^(x - m) at most 1. Where the max is infinite the shift is 0, so all -inf
-    gives -inf and any +inf gives +inf, as in PyTorch.
+    Any finite m gives the same value; the max keeps every e^(x - m) at most 1,
+    so nothing overflows. All -inf gives -inf and any +inf gives +inf, as in PyTorch.
     """
-    biggest = x.max(axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(biggest), biggest, 0)
-    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf row
-        return shift + np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
+    shift, log_total = _shifted_sum(x, axis)
+    return shift + log_total
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -136,7 +133,15 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     Subtracting m first keeps the result exact for large logits (x - m is exact
     where x - logsumexp(x) would round m + log sum away), and finite for +-1e4.
     """
-    biggest = x.max(axis=axis, keepdims=True)
-    shifted = x - np.where(np.isfinite(biggest), biggest, 0)
-    with np.errstate(divide="ignore"):
-        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shift, log_total = _shifted_sum(x, axis)
+    return (x - shift) - log_total
+
+
+def _shifted_sum(x: np.ndarray, axis: int | tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(m, log sum e^(x - m)) along `axis`, with m the max where it is finite and 0 where it is not."""
+    shift = x.max(axis=axis, keepdims=True)
+    if not np.isfinite(shift).all():  # rare: a row of -inf, or a +inf, would make x - m a nan
+        shift = np.where(np.isfinite(shift), shift, 0)
+        with np.errstate(divide="ignore"):  # log(0) = -inf for a row of -inf
+            return shift, np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
+    return shift, np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
