@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import checks
+from .. import checks, compiler
 from ..functional import activate, check_activation, cross_entropy
 from ..nn import MLP
 from ..optim import SGD, Adam
@@ -166,17 +166,17 @@ def _train(
     loss_per_copy = _loss_function(config, y, len(runs))
     optimizer = _optimizer(config, model, [lr for _, lr in runs])
     recorder = Recorder(config, model)
+    step_losses = compiler.compile(_losses)  # traced again for a new model (copies frozen) or loss
     with (
         np.errstate(all="ignore"),
         _progress_bar(config, progress) as bar,
     ):  # a diverging run reports, never warns
         for step in bar:
-            logits = _logits(model, config.n)  # model(X): (copies, n-1, n)
-            loss = loss_per_copy(logits)  # (copies,)
+            total, loss, logits = step_losses(model, loss_per_copy, config.n)  # compiled: see _losses
             if recorder.record(step, loss, logits):
                 break
             optimizer.zero_grad()
-            loss.sum().backward()  # each copy's loss depends on its own weights only
+            total.backward()  # each copy's loss depends on its own weights only
             optimizer.step()
             unsolved = recorder.unsolved()
             if config.stop_when_solved and len(unsolved) < model.copies:  # the solved ones are frozen
@@ -208,6 +208,14 @@ def _logits(model: MLP, n: int) -> Tensor:
     if first.bias is not None:
         hidden = hidden + first.bias
     return second(activate(hidden, model.activation))
+
+
+def _losses(model: MLP, loss_per_copy: Callable[[Tensor], Tensor], n: int) -> tuple[Tensor, Tensor, Tensor]:
+    """(the sum of the copies' losses, each copy's loss, the logits): one step's graph, which
+    `_train` compiles (tinygrad_lite.compile: the same numbers, bit for bit, without a node per op)."""
+    logits = _logits(model, n)  # model(X): (copies, n-1, n)
+    loss = loss_per_copy(logits)  # (copies,)
+    return loss.sum(), loss, logits
 
 
 def _loss_function(config: ShiftConfig, y: np.ndarray, copies: int) -> Callable[[Tensor], Tensor]:
