@@ -69,22 +69,26 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     leaf. Keep arrays in `backward`'s closure, never the result itself, so the
     graph holds no reference cycle.
     """
-    if not inputs:
-        raise ValueError(f"{name}: an op needs at least one input node (a Value or a Tensor), got none")
-    kind = type(inputs[0])
+    try:
+        kind = type(inputs[0])
+    except IndexError:
+        raise ValueError(
+            f"{name}: an op needs at least one input node (a Value or a Tensor), got none"
+        ) from None
     needed = 0
     for x in inputs:
         if type(x) is not kind:
             _check_same_kind(name, inputs)
         if x.requires_grad:
             needed += 1
-    requires_grad = needed > 0 and _grad_enabled.get()
+    grad_enabled, detecting = _modes.get()
+    requires_grad = needed > 0 and grad_enabled
     out = kind._new(data, requires_grad)
     if requires_grad:
         if needed < len(inputs):  # the graph is what was recorded now: no gradient for the others, ever
             backward = _only_for(tuple(x.requires_grad for x in inputs), backward)
         out.parents, out.op, out.backward_fn = inputs, name, backward
-    if _detecting_anomaly.get():
+    if detecting:
         _check_forward(name, out, inputs)
         if requires_grad:
             out.backward_fn = _checking_inputs(name, inputs, out.backward_fn)
@@ -176,6 +180,7 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
     """
     flowing = {root: grad}
     leaves = []
+    detecting = is_anomaly_enabled()
     for node in reversed(topological_order(root)):
         g = flowing.pop(node, None)
         if g is None:  # no gradient reached it: only inputs that needed none at forward time lead here
@@ -185,7 +190,7 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
             continue
         node._accumulate(g)
         contributions = node._vjp(g)
-        if _detecting_anomaly.get():
+        if detecting:
             _check_backward(node, g, contributions)
         for parent, contribution in zip(node.parents, contributions):
             if contribution is None:
@@ -207,35 +212,42 @@ _leaf_lock = threading.Lock()
 
 # ---- modes: no_grad and detect_anomaly ------------------------------------------------------
 
-# Per thread (and per asyncio task): a `no_grad` block in one thread does not
-# switch off graph building in another.
-_grad_enabled = contextvars.ContextVar("tinygrad_lite_grad_enabled", default=True)
-_detecting_anomaly = contextvars.ContextVar("tinygrad_lite_detect_anomaly", default=False)
+# Both modes in one variable, (grad enabled, detecting anomalies), read once per op. It is per
+# thread (and per asyncio task): a `no_grad` block in one thread does not switch off another's graph.
+_modes: contextvars.ContextVar[tuple[bool, bool]] = contextvars.ContextVar(
+    "tinygrad_lite_modes", default=(True, False)
+)
 
 
 def is_grad_enabled() -> bool:
     """True unless running inside `no_grad()`."""
-    return _grad_enabled.get()
+    return _modes.get()[0]
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside `detect_anomaly()`."""
+    return _modes.get()[1]
 
 
 class Switch:
-    """Set a context variable for the length of a block: `with switch:` or as a decorator.
+    """Switch a mode for the length of a block: `with switch:` or as a decorator.
 
-    The variable is per thread (and per asyncio task), and the tokens form a
+    The modes are per thread (and per asyncio task), and the tokens form a
     stack, so one instance may be entered again inside itself.
     """
-
-    variable: contextvars.ContextVar
-    value: Any
 
     def __init__(self) -> None:
         self._tokens: list[contextvars.Token] = []
 
+    def switched(self, grad_enabled: bool, detecting: bool) -> tuple[bool, bool]:
+        """The modes inside the block, given those outside it."""
+        raise NotImplementedError
+
     def __enter__(self) -> None:
-        self._tokens.append(self.variable.set(self.value))
+        self._tokens.append(_modes.set(self.switched(*_modes.get())))
 
     def __exit__(self, *exc_info: object) -> None:
-        self.variable.reset(self._tokens.pop())
+        _modes.reset(self._tokens.pop())
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -253,7 +265,9 @@ class no_grad(Switch):
     (`@no_grad()`), as in PyTorch. Inference and optimizer steps need no graph.
     """
 
-    variable, value = _grad_enabled, False
+    def switched(self, grad_enabled: bool, detecting: bool) -> tuple[bool, bool]:
+        """Grad off, anomaly detection as it was."""
+        return False, detecting
 
 
 class AnomalyError(FloatingPointError):
@@ -268,7 +282,9 @@ class detect_anomaly(Switch):
     bug, not to train. Only ops are checked: data you create is yours.
     """
 
-    variable, value = _detecting_anomaly, True
+    def switched(self, grad_enabled: bool, detecting: bool) -> tuple[bool, bool]:
+        """Anomaly detection on, grad as it was."""
+        return grad_enabled, True
 
 
 def _finite(x: Any) -> bool:

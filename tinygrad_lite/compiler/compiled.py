@@ -87,7 +87,7 @@ class CompiledFunction:
             entry = self.entries[key] = self._trace(flat, template)
         entry.calls += 1
         self.last = entry
-        if entry.program is None or engine._detecting_anomaly.get():
+        if entry.program is None or engine.is_anomaly_enabled():
             return self.fn(*args)
         if self.check == "always" or (self.check == "doubling" and entry.calls & (entry.calls - 1) == 0):
             self._verify(entry, flat, template)
