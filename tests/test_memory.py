@@ -112,6 +112,7 @@ def test_a_10000_step_training_run_keeps_a_flat_peak(refcounting_only):
     step = make_training_step(5, 2, batch=4)
     for _ in range(3):
         step()
+    fill_tuple_free_lists()
     window_peaks = np.zeros(10, np.int64)
     for window in range(10):  # ten windows of 1,000 steps
         tracemalloc.reset_peak()
