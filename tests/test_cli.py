@@ -461,3 +461,11 @@ def test_a_closed_pipe_ends_quietly():
     assert result.stdout.startswith("N=2000 H=2: accuracy") and len(result.stdout.splitlines()) == 1
     assert result.stderr == ""
     assert result.returncode == 141  # 128 + SIGPIPE, as a program killed by the signal reports
+
+
+def test_film_places_its_frames_where_the_learning_is_and_films_a_run_of_no_updates(tmp_path, capsys):
+    out = tmp_path / "film.html"
+    assert cli.main(["film", "-n", "5", "-s", "300", "-q", "-o", str(out)]) == 0
+    assert "placed where the learning is" in capsys.readouterr().out
+    assert cli.main(["film", "-n", "5", "-s", "0", "-q", "-o", str(out)]) == 0
+    assert "1 frames" in capsys.readouterr().out and out.exists()

@@ -44,12 +44,12 @@ def test_worked_example():
     model = model_with([[A, -A], [-A, A], [0.0, 0.0]], [[0.0, 0.0], [4.0, -4.0], [-26.0, 26.0]])
     # Input 1 fires: hidden (5, -5); output 2 scores 5*4 + -5*-4 = 40, output 1 scores 0, output 3 -260.
     assert worked_example(model, 1) == (
-        "input 1 fires: output 2 wins with 40.0 ≈ 5.0 * 4.0 + -5.0 * -4.0; "
-        "next best is output 1 with 0.0 -> right"
+        "input 1 fires: output 2 wins with score 40.0 ≈ 5.0 * 4.0 + -5.0 * -4.0 (x10 scale: logit 4); "
+        "next best is output 1 with 0.0 (logit 0) -> right"
     )
     assert worked_example(model, 2) == (
-        "input 2 fires: output 3 wins with 260.0 ≈ -5.0 * -26.0 + 5.0 * 26.0; "
-        "next best is output 1 with 0.0 -> right"
+        "input 2 fires: output 3 wins with score 260.0 ≈ -5.0 * -26.0 + 5.0 * 26.0 (x10 scale: logit 26); "
+        "next best is output 1 with 0.0 (logit 0) -> right"
     )
     wrong = model_with([[A, -A], [-A, A], [0.0, 0.0]], [[0.0, 0.0], [-4.0, 4.0], [26.0, -26.0]])
     assert worked_example(wrong, 1).endswith("-> WRONG (wanted 2)")

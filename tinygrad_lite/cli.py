@@ -204,13 +204,14 @@ def _film(args: argparse.Namespace) -> None:
     if not 0 < args.fps < math.inf:
         raise ValueError(f"--fps must be a positive number, got {args.fps}")
     state = _checkpoint(args)
-    every = args.every or max(1, math.ceil(args.steps / 200))  # about 200 frames
+    every = args.every or 1  # every update recorded: the film places its frames where the learning is
     config = _config(args, record_every=every, bias=state is not None and "layers.0.bias" in state)
     files.output_path("--out", args.out, make_parents=True, example="film.html")
     result = shift.train_shift(config, args.seed, progress=not args.quiet, start=state)
     player = viz.training_film(result, fps=args.fps)
     path = player.save(args.out)
-    print(f"{result.summary()}; {len(player)} frames, every {every}")
+    spacing = f"one every {every} updates" if args.every else "placed where the learning is"
+    print(f"{result.summary()}; {len(player)} frames, {spacing}")
     print(path)
 
 
@@ -269,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a film of the network learning (from the seed's weights or from --load), as one HTML file",
         parents=[_shared(load=FILM_LOAD, n=None, hidden=None, steps=5000, lr=0.05, seed=0)],
     )
-    film.add_argument("--every", type=int, help="updates between frames (default: steps / 200)")
+    film.add_argument(
+        "--every", type=int, help="updates between frames (default: 200 frames placed where the learning is)"
+    )
     film.add_argument("--fps", type=float, default=8.0, help="frames per second when playing (default 8)")
     film.add_argument("-o", "--out", default="out/film.html", help="the HTML file (default out/film.html)")
     film.set_defaults(run=_film)

@@ -44,7 +44,11 @@ def weight_table(model: MLP) -> str:
 
 
 def worked_example(model: MLP, k: int) -> str:
-    """The seed's walk-through: input k fires; each output's score is sum_j in_j * out_j."""
+    """The seed's walk-through: input k fires; each output's score is sum_j in_j * out_j.
+
+    in_j is 10 tanh(w), the seed's x10 scale, so a score is 10 x the output's logit
+    (the logit `draw_network(model, x=k)` writes on the output); both are shown.
+    """
     w_in, w_out = _seed_weights("worked_example", model)
     n = w_in.shape[0]
     if not checks.is_int(k) or not 1 <= k < n:
@@ -56,8 +60,9 @@ def worked_example(model: MLP, k: int) -> str:
     terms = " + ".join(f"{a:.1f} * {b:.1f}" for a, b in zip(w_in[k - 1], w_out[winner - 1]))
     verdict = "right" if winner == k + 1 else f"WRONG (wanted {k + 1})"
     return (
-        f"input {k} fires: output {winner} wins with {scores[winner - 1]:.1f} ≈ {terms}; "
-        f"next best is output {runner_up} with {scores[runner_up - 1]:.1f} -> {verdict}"
+        f"input {k} fires: output {winner} wins with score {scores[winner - 1]:.1f} ≈ {terms} "
+        f"(x10 scale: logit {scores[winner - 1] / 10:.4g}); next best is output {runner_up} "
+        f"with {scores[runner_up - 1]:.1f} (logit {scores[runner_up - 1] / 10:.4g}) -> {verdict}"
     )
 
 

@@ -163,9 +163,9 @@ def _caption(result: ShiftResult, step: int, last: int) -> str:
 
 def _curves(result: ShiftResult, steps: list[int]) -> tuple[str, list[float]]:
     """The SVG of the loss and accuracy curves, and the x of each frame's step on it."""
-    last = max(len(result.losses) - 1, 1)
+    last = len(result.losses) - 1  # 0 for a run of no updates: one point
     # A square-root scale of updates: the early updates, where most is learned, get room.
-    xs = _LEFT + (_WIDTH - _LEFT - _RIGHT) * np.sqrt(np.arange(len(result.losses)) / last)
+    xs = _LEFT + (_WIDTH - _LEFT - _RIGHT) * np.sqrt(np.arange(len(result.losses)) / max(last, 1))
     log_loss = np.log10(np.maximum(result.losses, 1e-12))
     low, high = float(np.floor(log_loss.min())), float(np.ceil(log_loss.max()))
     high = max(high, low + 1)
@@ -199,8 +199,9 @@ def _ticks(xs: np.ndarray, last: int, bottom: float) -> list[str]:
     for step in (10**k for k in range(1, 7)):  # 40 px apart, so that the numbers never touch
         if step < last and xs[step] - xs[shown[-1]] >= 40 and xs[last] - xs[step] >= 40:
             shown.append(step)
-    shown.append(last)
-    anchors = ["start"] + ["middle"] * (len(shown) - 2) + ["end"]
+    if last > 0:
+        shown.append(last)
+    anchors = ["start"] + ["middle"] * (len(shown) - 2) + ["end"] * (len(shown) > 1)
     return [
         f'<text x="{xs[step]:.1f}" y="{bottom + 16}" text-anchor="{anchor}">{step:,}</text>'
         for step, anchor in zip(shown, anchors)
