@@ -308,3 +308,19 @@ def test_a_backward_that_returns_no_tuple_is_named():
 def test_an_op_needs_an_input():
     with pytest.raises(ValueError, match=r"^nothing: an op needs at least one input node"):
         op("nothing", 1.0, (), lambda g: ())
+
+
+class Rounded(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return np.round(x).astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+BAD_INPUT += [
+    ("Function.forward-int", lambda: Rounded.apply(tensor(3)), TypeError,
+     r"^Rounded.forward: returned dtype int64; an op whose inputs require grad must return floating-point"),
+]  # fmt: skip

@@ -82,6 +82,20 @@ def float_dtype(owner: str, given: Any) -> np.dtype | None:
     return checked
 
 
+def class_indices(owner: str, name: str, values: np.ndarray, n: int) -> np.ndarray:
+    """`values`, if they are integers in [0, n): class indices for n classes."""
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"{owner}: {name} must be integer class indices, got dtype {values.dtype}")
+    if not values.size:
+        return values
+    low, high = np.minimum.reduce(values, axis=None), np.maximum.reduce(values, axis=None)
+    if low < 0 or high >= n:
+        raise ValueError(
+            f"{owner}: {name} must be class indices in [0, {n}), got values from {low} to {high}"
+        )
+    return values
+
+
 def shape(owner: str, sizes: tuple) -> tuple[int, ...]:
     """A shape given as ints or as one tuple, each size a non-negative int."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):

@@ -74,6 +74,11 @@ class Function:
         ctx = Context()
         data = cls.forward(ctx, *(x.data if isinstance(x, Node) else x for x in inputs))
         nodes = tuple(inputs[i] for i in positions)
+        if np.asarray(data).dtype.kind not in "fc" and any(x.requires_grad for x in nodes):
+            raise TypeError(
+                f"{cls.__name__}.forward: returned dtype {np.asarray(data).dtype}; an op whose inputs "
+                "require grad must return floating-point data (gradients are floats)"
+            )
         shapes = [None if isinstance(x.data, float) else x.data.shape for x in nodes]  # None: a Value
 
         def backward(g: Any) -> tuple:

@@ -306,10 +306,7 @@ def _check_scores(name: str, x: Any, reduction: str) -> None:
 
 def _targets(name: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndarray, tuple]:
     """The targets checked, as (row, class) index pairs into the input viewed as (rows, classes)."""
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
-    classes = shape[-1]
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: targets must be integer class indices, got dtype {t.dtype}")
+    t = checks.class_indices(name, "targets", np.asarray(getattr(targets, "data", targets)), shape[-1])
     if t.shape != shape[:-1]:
         raise ValueError(
             f"{name}: targets of shape {t.shape} do not match input of shape {shape}; "
@@ -317,11 +314,6 @@ def _targets(name: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndar
         )
     # A copy of the indices (reshape(-1) of a broadcast view copies too): backward uses them later.
     cols = t.reshape(-1).copy()
-    if cols.size and (np.minimum.reduce(cols) < 0 or np.maximum.reduce(cols) >= classes):
-        raise ValueError(
-            f"{name}: targets must be class indices in [0, {classes}), "
-            f"got values from {cols.min()} to {cols.max()}"
-        )
     return np.arange(cols.size), cols, t.shape
 
 

@@ -202,7 +202,8 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
     def one_hot(indices: ArrayLike, n: int, dtype: Any = np.float32) -> Tensor:
         """Rows of the n x n identity picked by `indices` (class indices in [0, n))."""
         (n,) = checks.shape("one_hot", (n,))
-        return Tensor(np.eye(n, dtype=dtype)[class_indices("one_hot", indices, n)])
+        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        return Tensor(np.eye(n, dtype=dtype)[checks.class_indices("one_hot", "indices", idx, n)])
 
     # ---- elementwise binary ops (broadcasting) --------------------------------
 
@@ -459,16 +460,6 @@ def to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     if dtype is None and array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
         array = array.astype(np.float32)
     return array
-
-
-def class_indices(owner: str, indices: Any, n: int) -> np.ndarray:
-    """Integer class indices in [0, n), as an array."""
-    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"{owner}: indices must be integers, got dtype {idx.dtype}")
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError(f"{owner}: indices must be in [0, {n}), got values from {idx.min()} to {idx.max()}")
-    return idx
 
 
 def _seed_gradient(root: Tensor, grad: ArrayLike | None) -> np.ndarray:
