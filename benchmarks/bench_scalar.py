@@ -40,7 +40,11 @@ SAMPLE_S = 0.25
 
 
 def micrograd_value() -> type | None:
-    """micrograd's Value with tanh, exp and log added in its own style, or None if not installed."""
+    """micrograd's Value with tanh, exp and log added in its own style, or None if not installed.
+
+    It also gets `zero_grad()` (grad = 0, as micrograd's Module.zero_grad does), the one method
+    besides `.data` and `.grad` that our optimizers ask of a parameter.
+    """
     if not _common.installed("micrograd"):
         return None
     from micrograd.engine import Value as MicroValue
@@ -73,7 +77,10 @@ def micrograd_value() -> type | None:
         out._backward = _backward
         return out
 
-    for name, fn in (("tanh", tanh), ("exp", exp), ("log", log)):
+    def zero_grad(self):
+        self.grad = 0
+
+    for name, fn in (("tanh", tanh), ("exp", exp), ("log", log), ("zero_grad", zero_grad)):
         if not hasattr(MicroValue, name):
             setattr(MicroValue, name, fn)
     return MicroValue
