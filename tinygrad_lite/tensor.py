@@ -355,7 +355,8 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
         """The other operand of a binary op as a Tensor: numbers and lists take self's float dtype."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, numbers.Real):  # a constant leaf, made without Tensor()'s checks: `x * 0.5`
+        # A constant leaf, made without Tensor()'s checks: `x * 0.5` (float and int first: fast).
+        if type(other) is float or type(other) is int or isinstance(other, numbers.Real):
             return Tensor._new(np.asarray(other, self.dtype if self.dtype.kind == "f" else None), False)
         if isinstance(other, (list, tuple)):
             return Tensor(other, dtype=self.dtype if self.dtype.kind == "f" else None)
