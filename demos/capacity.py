@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import time
@@ -98,9 +99,9 @@ def sweep_plot(results: list[shift.SweepResult], path: Path) -> None:
 # ---- the whole table: capacity_table ------------------------------------------------------------
 
 
-def table_text(table: list[shift.Capacity], seconds: float | None) -> str:
-    """The table as text under a line saying how it was made (and how long it took)."""
-    took = "" if seconds is None else f" ({seconds / 60:.1f} minutes on 2 cores)"
+def table_text(table: list[shift.Capacity], took: str | None) -> str:
+    """The table as text under the command that made it (and how long it took)."""
+    took = "" if took is None else f"\n({took})"
     return f"$ {COMMAND}{took}\n\nlargest N learned by all 3 seeds:\n{shift.capacity_text(table)}"
 
 
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--jobs", type=int, help="processes for the whole table (default: every core)")
     parser.add_argument("--table-json", type=Path, help="draw the whole table from this JSON, not a new run")
-    parser.add_argument("--seconds", type=float, help="with --table-json: how long that run took")
+    parser.add_argument("--took", help="with --table-json: how long that run took, in words")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -128,12 +129,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.table_json is None:
         start = time.perf_counter()
         table = shift.capacity_table(**TABLE, jobs=args.jobs, json_path=args.out / "capacity_table.json")
-        seconds = time.perf_counter() - start
+        took = f"{(time.perf_counter() - start) / 60:.1f} minutes, {os.cpu_count()} cores"
     else:
-        table, seconds = load_table(args.table_json), args.seconds
+        table, took = load_table(args.table_json), args.took
         if args.table_json.resolve() != (args.out / "capacity_table.json").resolve():
             shutil.copyfile(args.table_json, args.out / "capacity_table.json")
-    text = table_text(table, seconds)
+    text = table_text(table, took)
     (args.out / "capacity_table.txt").write_text(text + "\n", "utf-8")
     print(text)
     try:

@@ -66,4 +66,4 @@ def _panel(ax, rows: list[Capacity], name: str) -> None:
     ax.set_yscale("log")
     ax.set_xticks(hidden)
     ax.set(title=name, xlabel="hidden tanh neurons H", ylabel="largest N learned (▲: search limit)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="lower right")
