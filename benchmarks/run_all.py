@@ -23,6 +23,7 @@ SCRIPTS = {
     "sweep": "bench_sweep.py",
     "memory": "bench_memory.py",
     "compile": "bench_compile.py",
+    "costs": "bench_costs.py",
 }
 TAKES_REPEATS = {"scalar", "tensor", "solve", "compile"}
 
