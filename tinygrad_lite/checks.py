@@ -96,6 +96,15 @@ def class_indices(owner: str, name: str, values: np.ndarray, n: int) -> np.ndarr
     return values
 
 
+def clip_bounds(owner: str, lo: Any, hi: Any) -> None:
+    """lo and hi are numbers or None, not both None."""
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if bound is not None and not is_number(bound):
+            raise TypeError(f"{owner}: {name} must be a number or None, got {bound!r}")
+    if lo is None and hi is None:
+        raise ValueError(f"{owner}: at least one of lo and hi must be a number, got None for both")
+
+
 def shape(owner: str, sizes: tuple) -> tuple[int, ...]:
     """A shape given as ints or as one tuple, each size a non-negative int."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):

@@ -101,7 +101,7 @@ class ElementwiseOps:
         is 1, as in PyTorch, so a weight sitting exactly on a bound can still
         move. With lo > hi every element becomes hi (numpy and PyTorch agree).
         """
-        _check_bounds(lo, hi)
+        checks.clip_bounds("clip", lo, hi)
         x = self.data
         inside = (x >= (-np.inf if lo is None else lo)) & (x <= (np.inf if hi is None else hi))
         return op("clip", np.clip(x, lo, hi), (self,), lambda g: (g * inside,))
@@ -119,14 +119,6 @@ class ElementwiseOps:
     def minimum(self, other: Any) -> Tensor:
         """The smaller of x and y, element by element (broadcast); ties split g as in `maximum`."""
         return _pick_larger("minimum", self, other, -1)
-
-
-def _check_bounds(lo: Any, hi: Any) -> None:
-    for name, bound in (("lo", lo), ("hi", hi)):
-        if bound is not None and not checks.is_number(bound):
-            raise TypeError(f"clip: {name} must be a number or None, got {bound!r}")
-    if lo is None and hi is None:
-        raise ValueError("clip: at least one of lo and hi must be a number, got None for both")
 
 
 def _pick_larger(name: str, a: Tensor, other: Any, sign: int) -> Tensor:

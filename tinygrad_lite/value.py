@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from . import engine, numerics
+from . import checks, engine, numerics
 from .engine import Node, op
 
 
@@ -189,6 +189,18 @@ class Value(Node):
         """e^x - 1, exact for tiny x.  d/dx (e^x - 1) = e^x = out + 1, reusing the output."""
         out = numerics.expm1(self.data)
         return op("expm1", out, (self,), lambda g: ((out + 1.0) * g,))
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Value:
+        """x limited to [lo, hi] (either bound may be None), as `Tensor.clip`.
+
+        d/dx clip(x) = 1 where lo <= x <= hi (the bounds included, as PyTorch), else 0.
+        """
+        checks.clip_bounds("clip", lo, hi)
+        x, low, high = self.data, -math.inf if lo is None else lo, math.inf if hi is None else hi
+        inside = low <= x <= high
+        return op("clip", float(min(max(x, low), high)), (self,), lambda g: (g if inside else 0.0,))
+
+    clamp = clip  # PyTorch's name
 
     def softplus(self) -> Value:
         """log(1 + e^x), exact in both tails.  d/dx softplus(x) = sigmoid(x).
