@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import tinygrad_lite
+from tinygrad_lite import Tensor
 
 PACKAGE = Path(tinygrad_lite.__file__).resolve().parent
 TESTS = Path(__file__).resolve().parent
@@ -34,3 +36,18 @@ def assert_clear_error(call, expected: type[BaseException], pattern: str) -> Non
     assert where.parent == TESTS or PACKAGE in where.parents, f"raised at {where}: {message}"
     # ...and with no other traceback printed above it ("During handling of the above exception").
     assert error.__context__ is None or error.__suppress_context__, f"chained to {error.__context__!r}"
+
+
+# ---- what the tables' calls are made of ---------------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+
+
+def t23() -> Tensor:
+    """A fresh (2, 3) float64 tensor that requires grad."""
+    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+
+
+def logits() -> Tensor:
+    """Fresh (2, 3) zero logits that require grad."""
+    return Tensor(np.zeros((2, 3)), requires_grad=True)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import NAN, as_params, assert_clear_error, logits, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck
 
 
@@ -123,17 +123,6 @@ def test_an_unknown_activation_is_refused_with_the_choices():
 
 
 # ---- bad input gets a clear error ---------------------------------------------------------------
-
-NAN, INF = float("nan"), float("inf")
-
-
-def t23() -> Tensor:
-    """A fresh (2, 3) float64 tensor that requires grad."""
-    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-
-
-def logits() -> Tensor:
-    return Tensor(np.zeros((2, 3)), requires_grad=True)
 
 
 # fmt: off

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck, nn
 from tinygrad_lite.functional import dropout
 
@@ -232,10 +232,6 @@ def test_the_dropout_module_follows_its_mode_and_its_seed():
 
 
 # ---- bad input gets a clear error ------------------------------------------------------------
-
-
-def t23() -> Tensor:
-    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
 
 
 # fmt: off

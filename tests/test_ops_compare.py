@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, Value, allclose, gradcheck, isclose
 
 from .conftest import arrays, grid
@@ -186,10 +186,6 @@ def test_dot_against_pytorch_tensordot():
 
 
 # ---- bad input gets a clear error ------------------------------------------------------------
-
-
-def t23() -> Tensor:
-    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
 
 
 # fmt: off

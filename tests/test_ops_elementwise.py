@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck, maximum, minimum, where
 
 from .conftest import arrays, avoiding, away_from_zero, grid, positives, reals, shapes
@@ -225,10 +225,6 @@ def test_matches_pytorch(name):
 
 
 # ---- bad input gets a clear error ------------------------------------------------------------
-
-
-def t23() -> Tensor:
-    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
 
 
 # fmt: off

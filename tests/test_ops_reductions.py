@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, gradcheck
 
 from .conftest import arrays, away_from_zero, distinct_arrays
@@ -177,10 +177,6 @@ def test_argmax_matches_pytorch():
 
 
 # ---- bad input gets a clear error ------------------------------------------------------------
-
-
-def t23() -> Tensor:
-    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
 
 
 # fmt: off

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import INF, NAN, as_params, assert_clear_error
 from tinygrad_lite import Tensor, Value, nn, optim
 
 STEPS = 6
@@ -351,8 +351,6 @@ def test_matches_torch_optim_when_a_parameter_misses_steps(kind, kwargs):
 def params() -> list[Tensor]:
     return nn.MLP(3, 2, 3, rng=0).parameters()
 
-
-NAN, INF = float("nan"), float("inf")
 
 # fmt: off
 BAD_INPUT = [

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import INF, NAN, as_params, assert_clear_error
 from tinygrad_lite.shift import (
     ShiftConfig,
     ShiftResult,
@@ -342,7 +342,6 @@ def test_train_shift_seeds_errors(seeds):
 
 # ---- bad input: a clear error -------------------------------------------------------------------
 
-NAN, INF = float("nan"), float("inf")
 
 # fmt: off
 BAD_INPUT = [

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import INF, NAN, as_params, assert_clear_error, t23
 from tinygrad_lite import AnomalyError, Tensor, Value, detect_anomaly, gradcheck
 from tinygrad_lite.functional import log_softmax
 
@@ -653,17 +653,6 @@ def test_requires_grad_switched_on_after_the_forward_gets_no_gradient():
 
 
 # ---- bad input gets a clear error ---------------------------------------------------------------
-
-NAN, INF = float("nan"), float("inf")
-
-
-def t23() -> Tensor:
-    """A fresh (2, 3) float64 tensor that requires grad."""
-    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-
-
-def logits() -> Tensor:
-    return Tensor(np.zeros((2, 3)), requires_grad=True)
 
 
 # fmt: off

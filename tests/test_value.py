@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.bad_input import as_params, assert_clear_error
+from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, Value, gradcheck
 from tinygrad_lite.functional import log_softmax
 
@@ -284,13 +284,6 @@ def test_power_zero_has_slope_zero_even_at_zero():
 
 
 # ---- bad input gets a clear error ---------------------------------------------------------------
-
-NAN, INF = float("nan"), float("inf")
-
-
-def t23() -> Tensor:
-    """A fresh (2, 3) float64 tensor that requires grad."""
-    return Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
 
 
 # fmt: off
