@@ -174,12 +174,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def _linear_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool, with_bias: bool) -> tuple:
     """dx, dweight (and dbias); for a 2-D weight, any batch axes of x and g are flattened into one."""
     grad_x = g @ w if need_x else None
-    if w.ndim == 2:
-        g_rows = g.reshape(-1, g.shape[-1])
-        grad_weight, grad_bias = g_rows.T @ x.reshape(-1, x.shape[-1]), g_rows.sum(axis=0)
-    else:  # a stack of weights: the engine sums the batch axes back to each input's shape
-        grad_weight, grad_bias = g.swapaxes(-1, -2) @ x, g
-    return (grad_x, grad_weight, grad_bias) if with_bias else (grad_x, grad_weight)
+    if w.ndim > 2:  # a stack of weights: the engine sums the batch axes back to each input's shape
+        return (grad_x, g.swapaxes(-1, -2) @ x, g) if with_bias else (grad_x, g.swapaxes(-1, -2) @ x)
+    g_rows = g.reshape(-1, g.shape[-1])
+    grad_weight = g_rows.T @ x.reshape(-1, x.shape[-1])
+    return (grad_x, grad_weight, g_rows.sum(axis=0)) if with_bias else (grad_x, grad_weight)
 
 
 def _linear_error(x: Any, weight: Any, bias: Any) -> Exception:
