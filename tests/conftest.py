@@ -74,3 +74,24 @@ def avoiding(*kinks: float, bound: float = 2.0, gap: float = 0.05) -> st.SearchS
 def grid(offset: float, bound: int = 4) -> st.SearchStrategy[float]:
     """Multiples of 0.5 shifted by `offset`: two grids with offsets 0 and 0.25 never tie (for maximum)."""
     return st.integers(-bound, bound).map(lambda k: k * 0.5 + offset)
+
+
+# ---- PyTorch as the oracle, where it is installed -----------------------------------------------
+
+
+def assert_matches_torch(ours, theirs, data: np.ndarray, rtol: float) -> None:
+    """ours(Tensor) and theirs(torch tensor) agree on data, forward and backward (a random g), in float64."""
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    from tinygrad_lite import Tensor
+
+    x = Tensor(np.array(data, dtype=np.float64), requires_grad=True)
+    out = ours(x)
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(g)
+    x_t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    out_t = theirs(x_t)
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=rtol, atol=1e-15)
+    np.testing.assert_allclose(x.grad, x_t.grad.numpy(), rtol=rtol, atol=1e-15)

@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck, maximum, minimum, where
 
-from .conftest import arrays, avoiding, away_from_zero, grid, positives, reals, shapes
+from .conftest import arrays, assert_matches_torch, avoiding, away_from_zero, grid, positives, reals, shapes
 
 
 def param(array) -> Tensor:
@@ -211,17 +211,7 @@ X = np.array([[0.5, 1.5, 2.0], [1.5, 0.7, 1.5], [2.0, 2.5, 0.1]])
 
 @pytest.mark.parametrize("name", TORCH)
 def test_matches_pytorch(name):
-    torch = pytest.importorskip("torch")
-    ours, theirs = TORCH[name]
-    x = param(X)
-    out = ours(x)
-    g = np.random.default_rng(0).standard_normal(out.shape)
-    out.backward(g)
-    x_t = torch.tensor(X, requires_grad=True)
-    out_t = theirs(x_t)
-    out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(x.grad, x_t.grad.numpy(), rtol=1e-14, atol=1e-15)
+    assert_matches_torch(*TORCH[name], X, rtol=1e-14)
 
 
 # ---- bad input gets a clear error ------------------------------------------------------------

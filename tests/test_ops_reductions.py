@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, gradcheck
 
-from .conftest import arrays, away_from_zero, distinct_arrays
+from .conftest import arrays, assert_matches_torch, away_from_zero, distinct_arrays
 from .test_tensor import AXES, shape_and_axis
 
 
@@ -156,17 +156,7 @@ TORCH = {
 
 @pytest.mark.parametrize("name", TORCH)
 def test_matches_pytorch(name):
-    torch = pytest.importorskip("torch")
-    ours, theirs = TORCH[name]
-    x = param(X)
-    out = ours(x)
-    g = np.random.default_rng(0).standard_normal(out.shape)
-    out.backward(g)
-    x_t = torch.tensor(X, requires_grad=True)
-    out_t = theirs(x_t)
-    out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(x.grad, x_t.grad.numpy(), rtol=1e-13, atol=1e-15)
+    assert_matches_torch(*TORCH[name], X, rtol=1e-13)
 
 
 def test_argmax_matches_pytorch():
