@@ -86,7 +86,7 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     out = kind._new(data, requires_grad)
     if requires_grad:
         if needed < len(inputs):  # the graph is what was recorded now: no gradient for the others, ever
-            backward = _only_for(tuple(x.requires_grad for x in inputs), backward)
+            backward = _only_for(tuple([x.requires_grad for x in inputs]), backward)
         out.parents, out.op, out.backward_fn = inputs, name, backward
     if detecting:
         _check_forward(name, out, inputs)

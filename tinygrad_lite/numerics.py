@@ -123,7 +123,7 @@ def logsumexp(x: np.ndarray, axis: int | tuple[int, ...] = -1) -> np.ndarray:
     Any finite m gives the same value; the max keeps every e^(x - m) at most 1,
     so nothing overflows. All -inf gives -inf and any +inf gives +inf, as in PyTorch.
     """
-    shift, log_total = _shifted_sum(x, axis)
+    shift, _, log_total = _shifted_sum(x, axis)
     return shift + log_total
 
 
@@ -133,15 +133,21 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     Subtracting m first keeps the result exact for large logits (x - m is exact
     where x - logsumexp(x) would round m + log sum away), and finite for +-1e4.
     """
-    shift, log_total = _shifted_sum(x, axis)
-    return (x - shift) - log_total
+    _, shifted, log_total = _shifted_sum(x, axis)
+    return shifted - log_total
 
 
-def _shifted_sum(x: np.ndarray, axis: int | tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(m, log sum e^(x - m)) along `axis`, with m the max where it is finite and 0 where it is not."""
-    shift = x.max(axis=axis, keepdims=True)
-    if not np.isfinite(shift).all():  # rare: a row of -inf, or a +inf, would make x - m a nan
-        shift = np.where(np.isfinite(shift), shift, 0)
-        with np.errstate(divide="ignore"):  # log(0) = -inf for a row of -inf
-            return shift, np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
-    return shift, np.log(np.exp(x - shift).sum(axis=axis, keepdims=True))
+def _shifted_sum(x: np.ndarray, axis: int | tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(m, x - m, log sum e^(x - m)) along `axis`, with m the max where it is finite and 0 where it is not.
+
+    (numpy's ufunc reductions, rather than the array methods that wrap them, save a Python call.)
+    """
+    shift = np.maximum.reduce(x, axis=axis, keepdims=True)
+    # The sum of the maxes is finite when every max is (if it overflowed, the path below is only slower).
+    if math.isfinite(np.add.reduce(shift, axis=None)):
+        shifted = x - shift
+        return shift, shifted, np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+    shift = np.where(np.isfinite(shift), shift, 0)  # a row of -inf, or a +inf, would make x - m a nan
+    shifted = x - shift
+    with np.errstate(divide="ignore"):  # log(0) = -inf for a row of -inf
+        return shift, shifted, np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))

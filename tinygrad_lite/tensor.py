@@ -476,7 +476,7 @@ def _seed_gradient(root: Tensor, grad: ArrayLike | None) -> np.ndarray:
                 f"backward: grad can be left out only for a one-element output, this one has shape "
                 f"{root.shape}; pass grad= an array of that shape (or call .sum() first)"
             )
-        return np.ones_like(root.data)
+        return np.ones(root.data.shape, root.data.dtype)
     try:
         grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)  # a copy
     except (TypeError, ValueError):
