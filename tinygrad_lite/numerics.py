@@ -143,8 +143,7 @@ def _shifted_sum(x: np.ndarray, axis: int | tuple[int, ...]) -> tuple[np.ndarray
     (numpy's ufunc reductions, rather than the array methods that wrap them, save a Python call.)
     """
     shift = np.maximum.reduce(x, axis=axis, keepdims=True)
-    # The sum of the maxes is finite when every max is (if it overflowed, the path below is only slower).
-    if math.isfinite(np.add.reduce(shift, axis=None)):
+    if np.isfinite(shift).all():
         shifted = x - shift
         return shift, shifted, np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
     shift = np.where(np.isfinite(shift), shift, 0)  # a row of -inf, or a +inf, would make x - m a nan
