@@ -192,6 +192,33 @@ def test_adamw_decays_every_weight_at_the_same_rate_whatever_its_gradient():
     assert v.data == pytest.approx(2.0 * 0.95**3, rel=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, float])
+def test_adam_in_place_gives_the_bits_of_the_rule_written_out(dtype):
+    # The in-place update (few temporaries) must do the rule's operations in the rule's order.
+    b1, b2, lr, eps = 0.8, 0.99, 0.05, 1e-8
+    rng = np.random.default_rng(3)
+    start = rng.normal(size=4)
+    grads = [rng.normal(size=4) * 10.0 ** rng.integers(-6, 3) for _ in range(12)]
+    if dtype is float:
+        params, to_numbers = [Value(float(x)) for x in start], lambda ps: np.array([p.data for p in ps])
+    else:
+        params, to_numbers = [Tensor(start.astype(dtype), requires_grad=True)], lambda ps: ps[0].data
+        grads = [g.astype(dtype) for g in grads]
+    opt = optim.Adam(params, lr=lr, betas=(b1, b2), eps=eps)
+    p, m, v = to_numbers(params).copy(), 0.0, 0.0
+    for t, g in enumerate(grads, start=1):
+        if dtype is float:
+            for param, gi in zip(params, g):
+                param.grad = float(gi)
+        else:
+            params[0].grad = g.copy()
+        opt.step()
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * (g * g)
+        p = p - lr / (1 - b1**t) * m / (np.sqrt(v) / math.sqrt(1 - b2**t) + eps)
+        assert to_numbers(params).tobytes() == p.tobytes(), f"step {t}"
+
+
 def test_nesterov_looks_ahead_along_the_velocity():
     # With a constant gradient g: buf = g, then 1.9 g; the nesterov steps use g + 0.9 buf.
     p = Value(0.0)

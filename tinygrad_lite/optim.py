@@ -102,8 +102,12 @@ class SGD(Optimizer):
             g = _decayed(p.grad, p, self.weight_decay)
             if self.momentum:
                 v = self.velocity[i]
-                v = g * 1.0 if v is None else self.momentum * v + g
-                self.velocity[i] = v
+                if v is None:
+                    self.velocity[i] = v = g * 1.0  # a copy: the velocity is updated in place below
+                else:  # momentum * v + g, in place for arrays (for floats `*=` rebinds)
+                    v *= self.momentum
+                    v += g
+                    self.velocity[i] = v
                 g = g + self.momentum * v if self.nesterov else v
             p.data -= self.lr * g
 
@@ -142,22 +146,43 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         b1, b2 = self.betas
+        c1, c2, lr, eps, ts, ms, vs = 1 - b1, 1 - b2, self.lr, self.eps, self.t, self.m, self.v
+        last_t = step_size = root_bias2 = 0
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
                 continue
-            self.t[i] = t = self.t[i] + 1
-            step_size = self.lr / (1 - b1**t)
-            root_bias2 = math.sqrt(1 - b2**t)
-            # In place for arrays (no new m and v each step); for floats `*=` just rebinds.
-            m, v = self.m[i], self.v[i]
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * (g * g)
-            self.m[i], self.v[i] = m, v
-            denominator = v**0.5 / root_bias2 + self.eps
-            p.data -= step_size * m / denominator
+            ts[i] = t = ts[i] + 1
+            if t != last_t:  # the bias corrections, once per step count (usually once per step)
+                last_t, step_size, root_bias2 = t, lr / (1 - b1**t), math.sqrt(1 - b2**t)
+            m = ms[i]
+            if type(m) is float:  # a Value: the rule on floats
+                ms[i] = m = m * b1 + c1 * g
+                vs[i] = v = vs[i] * b2 + c2 * (g * g)
+                p.data -= step_size * m / (v**0.5 / root_bias2 + eps)
+            else:
+                _adam_arrays(p.data, g, m, vs[i], self.betas, step_size, root_bias2, eps)
+
+
+def _adam_arrays(
+    data: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, betas: tuple[float, float],
+    step_size: float, root_bias2: float, eps: float,
+) -> None:  # fmt: skip
+    """Adam's update of an array parameter, in place: the float rule's operations in its order,
+    with four temporaries instead of eight (each in-place op gives the bits its fresh-array form gives)."""
+    b1, b2 = betas
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    g2 = g * g
+    g2 *= 1 - b2
+    v += g2
+    denominator = np.sqrt(v)  # the same bits as v ** 0.5
+    denominator /= root_bias2
+    denominator += eps
+    update = m * step_size
+    update /= denominator
+    data -= update
 
 
 class AdamW(Adam):
