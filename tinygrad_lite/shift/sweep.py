@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import checks, files
+from .processes import run_in_processes
 from .task import INITS
 from .training import OPTIMIZERS, ShiftConfig, train_shift_seeds
 
@@ -184,40 +185,9 @@ def _run_cells(cells: list[_Cell], jobs: int, bar) -> list[list[Capacity]]:
     processes (each cell alone is deterministic, so the rows do not depend on `jobs`)."""
     if jobs == 1 or len(cells) == 1:
         return [_run_cell(cell, bar.update) for cell in cells]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, wait
-
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
-    ticks = context.Queue()
     # The largest networks first, so that the long cells do not start last.
     order = sorted(range(len(cells)), key=lambda i: (-cells[i].hidden, -len(cells[i].lrs)))
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(ticks,)) as pool:
-        futures = {i: pool.submit(_run_cell_in_worker, cells[i]) for i in order}
-        try:
-            while wait(futures.values(), timeout=0.2).not_done:
-                _drain(ticks, bar)
-        except BaseException:  # Ctrl-C: start nothing more
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        _drain(ticks, bar)
-        return [futures[i].result() for i in range(len(cells))]
-
-
-def _drain(ticks, bar) -> None:
-    while not ticks.empty():
-        bar.update(ticks.get())
-
-
-_TICKS = None  # in a worker process: the queue its trainings report to
-
-
-def _start_worker(ticks) -> None:
-    global _TICKS
-    _TICKS = ticks
-
-
-def _run_cell_in_worker(cell: _Cell) -> list[Capacity]:
-    return _run_cell(cell, lambda: _TICKS.put(1))
+    return run_in_processes(_run_cell, cells, jobs, bar, order)
 
 
 # ---- the public entry points ---------------------------------------------------------------------
