@@ -71,6 +71,18 @@ def test_each_row_is_what_training_its_seeds_alone_gives(small_table):
         assert sum(r.solved for r in train_shift_seeds(config, [0, 1], progress=False)) == count
 
 
+def test_stopping_early_counts_the_seeds_that_the_whole_budget_counts(small_table):
+    # The table trains each seed only until it first gets every example right, and stops when all
+    # have; the whole budget, each copy kept in the batch to the end, finds the same seeds.
+    table, _ = small_table
+    for row in (r for r in table if r.hidden == 2 and r.optimizer == "adam"):
+        for n, count in row.tried.items():
+            config = ShiftConfig(n, 2, steps=200, lr=row.lr, bias=row.bias, init="uniform")
+            runs = train_shift_seeds(config, [0, 1], progress=False)
+            assert [len(r.losses) for r in runs] == [201, 201]  # the whole budget
+            assert sum(r.solved_at is not None for r in runs) == count
+
+
 def test_criterion_all_needs_every_seed_and_any_one(small_table):
     table, _ = small_table
     any_table = capacity_table([1, 2], OPTIMIZERS, bias=[False, True], criterion="any", jobs=1, **SMALL)
