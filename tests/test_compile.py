@@ -89,10 +89,11 @@ def test_random_value_graphs_compile_bit_for_bit(program):
 # ---- the seed's network, trained: Tensor and Value ------------------------------------------
 
 
-def test_a_compiled_tensor_training_loop_follows_eager_bit_for_bit():
+@pytest.mark.parametrize("how", ["compiled loss", "compiled step"])
+def test_a_compiled_tensor_training_loop_follows_eager_bit_for_bit(how):
     X, y = tinygrad_lite.shift.shift_task(11)
 
-    def trained(compiled: bool):
+    def trained(how: str):
         model = nn.MLP(11, 2, 11, bias=True, dtype=np.float64)
         for p, seed in zip(model.parameters(), range(10)):
             p.data[...] = np.random.default_rng(seed).normal(size=p.shape) * 0.5
@@ -101,7 +102,11 @@ def test_a_compiled_tensor_training_loop_follows_eager_bit_for_bit():
         def loss_fn(x, targets):
             return nn.cross_entropy(model(x), targets)
 
-        step = tinygrad_lite.compile(loss_fn) if compiled else loss_fn
+        if how == "compiled step":  # zero_grad, backward and step inside the compiled call
+            step = tinygrad_lite.compile(loss_fn, optimizer=opt)
+            losses = [step(Tensor(X), y).item() for _ in range(30)]
+            return losses, [p.data.copy() for p in model.parameters()], grads_of(model.parameters())
+        step = tinygrad_lite.compile(loss_fn) if how == "compiled loss" else loss_fn
         losses = []
         for _ in range(30):
             loss = step(Tensor(X), y)
@@ -109,12 +114,73 @@ def test_a_compiled_tensor_training_loop_follows_eager_bit_for_bit():
             loss.backward()
             opt.step()
             losses.append(loss.item())
-        return losses, [p.data.copy() for p in model.parameters()]
+        return losses, [p.data.copy() for p in model.parameters()], grads_of(model.parameters())
 
-    (eager_losses, eager_weights), (losses, weights) = trained(False), trained(True)
-    assert losses == eager_losses
-    for a, b in zip(weights, eager_weights):
+    eager, compiled = trained("eager"), trained(how)
+    assert compiled[0] == eager[0]
+    for a, b in zip(compiled[1] + compiled[2], eager[1] + eager[2]):
         assert_same(a, b)
+
+
+def test_a_compiled_value_training_step_follows_eager_bit_for_bit():
+    def trained(compiled: bool) -> tuple:
+        net = nn.ValueMLP(4, 2, 4, bias=False)
+        net.load_state_dict(tinygrad_lite.shift.initial_weights(4, 2, seed=1))
+        opt = optim.Adam(net.parameters(), lr=0.05)
+
+        def loss_fn(k):
+            return nn.value_cross_entropy(net([1.0 if i == k else 0.0 for i in range(4)]), (k + 1) % 4)
+
+        step = tinygrad_lite.compile(loss_fn, optimizer=opt)
+        losses = []
+        for t in range(20):
+            if compiled:
+                losses.append(step(t % 3).data)
+                continue
+            loss = loss_fn(t % 3)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.data)
+        return losses, [(p.data, p.grad) for p in net.parameters()]
+
+    assert trained(True) == trained(False)
+
+
+def test_a_compiled_step_whose_input_is_computed_leaves_the_rest_to_the_engine():
+    # x is made by an op from w, so the gradient must go on past x, into w: the engine does that.
+    w = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    v = Tensor(np.array([1.0, 0.25, -0.5]), requires_grad=True)
+    opt = optim.SGD([w, v], lr=0.1)
+    step = tinygrad_lite.compile(lambda x: (x * v).tanh().sum(), optimizer=opt)
+    for _ in range(3):
+        step(w * 2.0)
+    w_eager = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    v_eager = Tensor(np.array([1.0, 0.25, -0.5]), requires_grad=True)
+    opt = optim.SGD([w_eager, v_eager], lr=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        ((w_eager * 2.0) * v_eager).tanh().sum().backward()
+        opt.step()
+    assert_same(w.data, w_eager.data)
+    assert_same(v.data, v_eager.data)
+
+
+def test_calls_inside_no_grad_trace_and_check_the_graph_all_the_same():
+    w = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    cfn = tinygrad_lite.compile(lambda x: (x * w).tanh().sum(), check="always")
+    with no_grad():  # the first call traces, the second checks the graph: both record it
+        assert not cfn(Tensor(np.ones(2))).requires_grad
+        assert not cfn(Tensor(np.ones(2))).requires_grad
+    assert cfn(Tensor(np.ones(2))).op == "compiled <lambda>"
+
+
+def test_a_compiled_step_under_no_grad_fails_as_the_eager_step_does():
+    w = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    step = tinygrad_lite.compile(lambda x: (x * w).sum(), optimizer=optim.SGD([w], lr=0.1))
+    step(Tensor(np.ones(2)))
+    with no_grad(), pytest.raises(RuntimeError, match="does not require grad"):
+        step(Tensor(np.ones(2)))
 
 
 def test_a_compiled_value_network_gives_eager_s_gradients_bit_for_bit():
@@ -295,6 +361,8 @@ BAD_INPUT = [
     ("compile-not-callable", lambda: tinygrad_lite.compile(3), TypeError,
      r"^compile: expects a function that returns a loss, got int"),
     ("compile-check", lambda: tinygrad_lite.compile(len, check="sometimes"), ValueError, r"^compile: check"),
+    ("compile-optimizer", lambda: tinygrad_lite.compile(len, optimizer=[1.0]), TypeError,
+     r"^compile: optimizer must have step\(\) and zero_grad\(\) \(an optim.Adam, say\), got list"),
     ("compile-no-node", lambda: tinygrad_lite.compile(lambda: 3.0)(), TypeError,
      r"^compile: fn must return a Tensor or a Value \(a loss\), or a tuple .* got float"),
     ("compile-source-first", lambda: tinygrad_lite.compile(len).source, RuntimeError,

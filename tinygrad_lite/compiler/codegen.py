@@ -84,7 +84,8 @@ def _word(op_name: str) -> str:
 class Program:
     """The generated code and what it reads: arguments, state, and the leaves it returns gradients for.
 
-    `grads_for` holds ("arg", k) or ("state", i), one per gradient `backward` returns.
+    `grads_for` holds ("arg", k) or ("state", i), one per gradient `backward` returns;
+    `scalar` says whether the result has one element (so `backward()` needs no gradient).
     """
 
     source: str
@@ -92,7 +93,19 @@ class Program:
     backward: Callable
     state: list[Node]
     grads_for: list[tuple[str, int]]
+    scalar: bool
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        # Gradients only for state (parameters): the same inputs on every call, looked up once.
+        only_state = all(where == "state" for where, _ in self.grads_for)
+        self.fixed = tuple([self.state[i] for _, i in self.grads_for]) if only_state else None
+
+    def inputs(self, args: list[Node]) -> tuple[Node, ...]:
+        """The nodes `backward` returns gradients for, in its order: the compiled op's inputs."""
+        if self.fixed is not None:
+            return self.fixed
+        return tuple([args[i] if where == "arg" else self.state[i] for where, i in self.grads_for])
 
 
 class Names:
@@ -178,7 +191,10 @@ def generate(plan: Plan, fn_name: str) -> Program:
     source = _source(fn_name, body, result, saved, back["lines"], grads)
     namespace = dict(names.globals)
     exec(compile(source, f"<compiled {fn_name}>", "exec"), namespace)  # code we generated ourselves
-    return Program(source, namespace["forward"], namespace["backward"], state, [w for _, w in grads_for])
+    scalar = np.size(trace.root.data) == 1
+    return Program(
+        source, namespace["forward"], namespace["backward"], state, [w for _, w in grads_for], scalar
+    )
 
 
 def _lower(node: Node, names: Names) -> Lowering:

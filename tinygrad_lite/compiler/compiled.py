@@ -58,14 +58,23 @@ class Entry:
 class CompiledFunction:
     """`fn` traced on its first call (per signature) and replayed as generated code afterwards.
 
-    Call it as `fn` itself; `source` is the program of the last call.
+    Call it as `fn` itself; `source` is the program of the last call. With an
+    `optimizer`, each call is a whole training step (see `compile`).
     """
 
-    def __init__(self, fn: Callable, check: str = "doubling") -> None:
+    def __init__(self, fn: Callable, check: str = "doubling", optimizer: Any = None) -> None:
         if not callable(fn):
             raise TypeError(f"compile: expects a function that returns a loss, got {type(fn).__name__}")
+        if optimizer is not None and not all(
+            callable(getattr(optimizer, m, None)) for m in ("step", "zero_grad")
+        ):
+            raise TypeError(
+                f"compile: optimizer must have step() and zero_grad() (an optim.Adam, say), "
+                f"got {type(optimizer).__name__}"
+            )
         self.fn = fn
         self.check = checks.one_of("compile", "check", check, CHECKS)
+        self.optimizer = optimizer
         self.entries: dict[tuple, Entry] = {}
         self.last: Entry | None = None
         self.name = getattr(fn, "__name__", type(fn).__name__)
@@ -81,19 +90,29 @@ class CompiledFunction:
         return self.last.program.source
 
     def __call__(self, *args: Any) -> Node:
-        flat, template, key = flatten(args)
+        flat, key = signature(args)
         entry = self.entries.get(key)
         if entry is None or entry.stale():
-            entry = self.entries[key] = self._trace(flat, template)
+            entry = self.entries[key] = self._trace(args, flat)
         entry.calls += 1
         self.last = entry
-        if entry.program is None or engine.is_anomaly_enabled():
-            return self.fn(*args)
-        if self.check == "always" or (self.check == "doubling" and entry.calls & (entry.calls - 1) == 0):
-            self._verify(entry, flat, template)
-        return self._replay(entry.program, flat, entry.trace.many)
+        program, many = entry.program, entry.trace.many
+        if program is None or engine.is_anomaly_enabled():
+            result = self.fn(*args)
+        else:
+            if self.check == "always" or (self.check == "doubling" and entry.calls & (entry.calls - 1) == 0):
+                self._verify(entry, args, flat)
+            if self.optimizer is not None and _direct(program, flat):
+                return self._train(program, flat, many)
+            result = self._replay(program, flat, many)
+        if self.optimizer is not None:  # the step as written out, with the engine's backward
+            self.optimizer.zero_grad()
+            (result[0] if many else result).backward()
+            self.optimizer.step()
+        return result
 
-    def _trace(self, flat: list[Node], template: Any) -> Entry:
+    def _trace(self, args: tuple, flat: list[Node]) -> Entry:
+        template = make_template(args)
         first, second = (run(self.fn, lambda nodes: rebuild(template, nodes), flat) for _ in range(2))
         changed = difference(first, second)
         if changed is not None:
@@ -113,7 +132,8 @@ class CompiledFunction:
         ]
         return Entry(first, program, guards=guards)
 
-    def _verify(self, entry: Entry, flat: list[Node], template: Any) -> None:
+    def _verify(self, entry: Entry, args: tuple, flat: list[Node]) -> None:
+        template = make_template(args)
         fresh = run(self.fn, lambda nodes: rebuild(template, nodes), flat)
         changed = difference(entry.trace, fresh)
         if changed is not None:
@@ -125,7 +145,7 @@ class CompiledFunction:
 
     def _replay(self, program: Program, flat: list[Node], many: bool) -> Node | tuple:
         out, saved, *extras = program.forward(flat, program.state)
-        inputs = tuple(flat[i] if where == "arg" else program.state[i] for where, i in program.grads_for)
+        inputs = program.inputs(flat)
         if not inputs:
             loss = _constant(out)
         else:
@@ -136,10 +156,35 @@ class CompiledFunction:
                     return backward(g, saved)
 
             loss = op(f"compiled {self.name}", out, inputs, compiled_backward)
-        return (loss, *(_constant(x) for x in extras)) if many else loss
+        return (loss, *[_constant(x) for x in extras]) if many else loss
+
+    def _train(self, program: Program, flat: list[Node], many: bool) -> Node | tuple:
+        """zero_grad, forward, backward and step, the backward's gradients added straight into `.grad`.
+
+        What `engine.backward` would do for the one compiled op over leaves,
+        without building it: each leaf adds its gradient (`_accumulate`), in order.
+        """
+        out, saved, *extras = program.forward(flat, program.state)
+        g = np.ones(out.shape, out.dtype) if isinstance(out, np.ndarray) else 1.0
+        self.optimizer.zero_grad()
+        with program.lock:
+            grads = program.backward(g, saved)
+            for leaf, grad in zip(program.inputs(flat), grads):
+                if grad is not None:
+                    leaf._accumulate(grad)
+        self.optimizer.step()
+        loss = _constant(out)
+        return (loss, *[_constant(x) for x in extras]) if many else loss
 
 
-def compile(fn: Callable | None = None, *, check: str = "doubling") -> Any:
+def _direct(program: Program, flat: list[Node]) -> bool:
+    """True if a training step may skip the engine: grad is on, the loss has one element,
+    and every input that gets a gradient is a leaf (else the engine goes on past it)."""
+    inputs = program.inputs(flat)
+    return program.scalar and bool(inputs) and engine.is_grad_enabled() and not any(x.parents for x in inputs)
+
+
+def compile(fn: Callable | None = None, *, check: str = "doubling", optimizer: Any = None) -> Any:
     """`fn` compiled: traced on its first call, replayed as straight-line generated code afterwards.
 
     `fn(*args)` builds a graph and returns a Tensor or a Value (a loss), or a
@@ -150,40 +195,55 @@ def compile(fn: Callable | None = None, *, check: str = "doubling") -> Any:
     reaches, as the eager `fn(*args).backward()` would. Use it as a function or
     a decorator (`@tinygrad_lite.compile`). `check` is "doubling" (check that
     `fn` still builds the traced graph on calls 2, 4, 8, ...), "always" or "never".
+
+    With `optimizer` (an `optim.Adam`, say), each call is one training step:
+    `loss = fn(*args); optimizer.zero_grad(); loss.backward(); optimizer.step()`,
+    with the same numbers bit for bit, and it returns the loss (and any
+    extras) as leaves. The gradients go from the generated backward straight
+    into `.grad`, with no node and no backward pass of the engine's.
     """
     if fn is None:
-        return lambda f: CompiledFunction(f, check)
-    return CompiledFunction(fn, check)
+        return lambda f: CompiledFunction(f, check, optimizer)
+    return CompiledFunction(fn, check, optimizer)
 
 
 # ---- signatures: what makes two calls the same program --------------------------------------
 
 
-def flatten(args: Any) -> tuple[list[Node], Any, tuple]:
-    """(the nodes among args, a template to put nodes back, the signature), in one walk."""
+def signature(args: tuple) -> tuple[list[Node], tuple]:
+    """(the nodes among args, in order; the signature), in one walk: what every call pays."""
     flat: list[Node] = []
-    template, key = _walk(args, flat)
-    return flat, template, key
+    return flat, _key(args, flat)
 
 
-def _walk(x: Any, flat: list[Node]) -> tuple[Any, tuple]:
+def _key(x: Any, flat: list[Node]) -> tuple:
     if isinstance(x, Node):
         flat.append(x)
         if isinstance(x, Tensor):
             data = x.data
             exact = data.tobytes() if data.dtype.kind != "f" else b""  # indices and targets: by value
-            return ("node", len(flat) - 1), ("Tensor", data.shape, data.dtype.str, x.requires_grad, exact)
-        return ("node", len(flat) - 1), (type(x).__name__,)
+            return ("Tensor", data.shape, data.dtype.str, x.requires_grad, exact)
+        return (type(x).__name__,)
     if type(x) in (list, tuple):
-        walked = [_walk(item, flat) for item in x]
-        return (type(x).__name__, [t for t, _ in walked]), (type(x).__name__, *(k for _, k in walked))
+        return (type(x).__name__, *[_key(item, flat) for item in x])
     if isinstance(x, np.ndarray):
-        return ("value", x), ("array", x.shape, x.dtype.str, x.tobytes())
+        return ("array", x.shape, x.dtype.str, x.tobytes())
     try:
         hash(x)
-        return ("value", x), ("value", type(x), x)
+        return ("value", type(x), x)
     except TypeError:
-        return ("value", x), ("object", type(x), id(x))
+        return ("object", type(x), id(x))
+
+
+def make_template(x: Any, count: list[int] | None = None) -> tuple:
+    """The arguments with each node replaced by ("node", its place among the nodes), for `rebuild`."""
+    count = [0] if count is None else count
+    if isinstance(x, Node):
+        count[0] += 1
+        return ("node", count[0] - 1)
+    if type(x) in (list, tuple):
+        return (type(x).__name__, [make_template(item, count) for item in x])
+    return ("value", x)
 
 
 def rebuild(template: Any, nodes: list[Node]) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Node, topological_order
+from ..engine import Node, Switch, topological_order
 from ..tensor import Tensor
 
 
@@ -54,10 +54,19 @@ def substitute(flat: list[Node]) -> tuple[list[Node], dict[int, int]]:
     return nodes, positions
 
 
+class recording(Switch):
+    """Grad on for the length of a block (a trace records the graph even when called inside no_grad)."""
+
+    def switched(self, grad_enabled: bool, detecting: bool) -> tuple[bool, bool]:
+        """Grad on, anomaly detection as it was."""
+        return True, detecting
+
+
 def run(fn: Callable, rebuild: Callable[[list[Node]], tuple], flat: list[Node]) -> Trace:
     """fn(*args) with stand-ins for the argument nodes, and the graph it built."""
     nodes, positions = substitute(flat)
-    result = fn(*rebuild(nodes))
+    with recording():
+        result = fn(*rebuild(nodes))
     many = type(result) is tuple
     outputs = result if many else (result,)
     if not outputs or not all(isinstance(x, Node) for x in outputs):
