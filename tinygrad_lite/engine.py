@@ -35,7 +35,7 @@ class Node:
     d out / d node, summed over backward passes until `zero_grad()`.
     Subclasses say how they hold data and gradients:
 
-    - `_new(data, requires_grad)`: a leaf holding `data` (an op's result, before `op()` records it);
+    - `_new(data, requires_grad, parents=(), op="", backward_fn=None)`: a node holding `data`;
     - `_vjp(g)`: `backward_fn(g)`, each gradient fitted to its parent's shape;
     - `_accumulate(g)`: add g into `grad`, as a gradient this node owns;
     - `zero_grad()`: forget the gradient, before the next backward pass.
@@ -45,7 +45,9 @@ class Node:
     requires_grad: bool
 
     @staticmethod
-    def _new(data: Any, requires_grad: bool) -> Node:
+    def _new(
+        data: Any, requires_grad: bool, parents: tuple = (), op: str = "", backward_fn: Backward | None = None
+    ) -> Node:
         raise NotImplementedError
 
     def _vjp(self, g: Any) -> list:
@@ -82,16 +84,16 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
         if x.requires_grad:
             needed += 1
     grad_enabled, detecting = _modes.get()
-    requires_grad = needed > 0 and grad_enabled
-    out = kind._new(data, requires_grad)
-    if requires_grad:
+    if not (needed and grad_enabled):
+        out = kind._new(data, False)
+    else:
         if needed < len(inputs):  # the graph is what was recorded now: no gradient for the others, ever
             backward = _only_for(tuple([x.requires_grad for x in inputs]), backward)
-        out.parents, out.op, out.backward_fn = inputs, name, backward
+        if detecting:
+            backward = _checking_inputs(name, inputs, backward)
+        out = kind._new(data, True, inputs, name, backward)
     if detecting:
         _check_forward(name, out, inputs)
-        if requires_grad:
-            out.backward_fn = _checking_inputs(name, inputs, out.backward_fn)
     return out
 
 

@@ -72,12 +72,18 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
     # ---- plumbing: what the engine asks of a node ----------------------------
 
     @staticmethod
-    def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
+    def _new(
+        data: np.ndarray,
+        requires_grad: bool,
+        parents: tuple = (),
+        op: str = "",
+        backward_fn: engine.Backward | None = None,
+    ) -> Tensor:
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.requires_grad = requires_grad
-        out.parents, out.op, out.backward_fn, out.label = (), "", None, ""
+        out.parents, out.op, out.backward_fn, out.label = parents, op, backward_fn, ""
         return out
 
     def _vjp(self, g: np.ndarray) -> list[np.ndarray | None]:
@@ -476,7 +482,7 @@ def _seed_gradient(root: Tensor, grad: ArrayLike | None) -> np.ndarray:
                 f"backward: grad can be left out only for a one-element output, this one has shape "
                 f"{root.shape}; pass grad= an array of that shape (or call .sum() first)"
             )
-        return np.ones(root.data.shape, root.data.dtype)
+        return np.array(1, root.dtype).reshape(root.shape)  # ones, in one cheap call
     try:
         grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)  # a copy
     except (TypeError, ValueError):

@@ -15,7 +15,7 @@ import math
 import numbers
 
 from . import checks, engine, numerics
-from .engine import Node, op
+from .engine import Backward, Node, op
 
 
 class Value(Node):
@@ -46,11 +46,13 @@ class Value(Node):
     # ---- plumbing: what the engine asks of a node ----------------------------
 
     @staticmethod
-    def _new(data: float, requires_grad: bool) -> Value:
+    def _new(
+        data: float, requires_grad: bool, parents: tuple = (), op: str = "", backward_fn: Backward | None = None
+    ) -> Value:
         out = Value.__new__(Value)
         out.data = data if type(data) is float else float(data)
         out.grad = 0.0
-        out.parents, out.op, out.backward_fn, out.label = (), "", None, ""
+        out.parents, out.op, out.backward_fn, out.label = parents, op, backward_fn, ""
         return out
 
     def _vjp(self, g: float) -> tuple:
