@@ -214,7 +214,8 @@ def capacity_table(
     over the examples, SGD (no momentum) on the sum, so its lr is per example. The
     `search` goes down to a resolution of max(1, N // 16) and checks the two N above
     its answer. The seeds and lrs of one optimizer train as one batched model; `jobs`
-    processes (default: every core) take one (hidden, bias, optimizer) each. With
+    processes (default: every core) take one (hidden, bias, optimizer) each, the
+    largest H first, each with its share of the cores for BLAS (`processes`). With
     `json_path`, the rows are written there as a JSON list (`Capacity.record`).
     """
     owner = "capacity_table"
