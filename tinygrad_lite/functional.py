@@ -340,7 +340,7 @@ def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     outs = numerics.log_softmax(np.array([v.data for v in xs]))
     softmax = np.exp(outs).tolist()
     return [
-        op("log_softmax", float(out), xs, _log_softmax_backward(i, softmax)) for i, out in enumerate(outs)
+        op("log_softmax", out, xs, _log_softmax_backward(i, softmax)) for i, out in enumerate(outs.tolist())
     ]
 
 
