@@ -229,6 +229,28 @@ class Cube(Function):
         return g * ctx.scale * 3 * x**2, None
 
 
+def test_a_value_program_gives_inf_and_nan_where_math_would_raise():
+    # The program calls math.exp, math.log, ... and, where one raises, runs again with numerics'.
+    x = Value(1.0)
+
+    def fn(scale):
+        terms = [(x * scale).exp(), (x - 1.0).log(), x / (x - 1.0), (x - 2.0).sqrt(), (x * 0.5).exp()]
+        return sum(terms[1:], terms[0]), *terms
+
+    cfn = tinygrad_lite.compile(fn)
+    for x.data, scale in ((1.0, 1000.0), (1.0, 1.0), (3.0, 1.0)):  # inf, -inf and nan; then all finite
+        x.grad = 0.0
+        eager = fn(scale)
+        eager[0].backward()
+        eager_grad, x.grad = x.grad, 0.0
+        compiled = cfn(scale)
+        compiled[0].backward()
+        # the same numbers, nan where nan (a nan's sign bit is left to the hardware)
+        got, expected = [c.data for c in compiled] + [x.grad], [e.data for e in eager] + [eager_grad]
+        np.testing.assert_array_equal(got, expected, strict=True)
+        assert any(np.isinf(got)) == (x.data == 1.0)
+
+
 @pytest.mark.parametrize("kind", ["tensor", "value"])
 def test_a_function_subclass_compiles(kind):
     def fn(a, b):
@@ -261,6 +283,20 @@ def test_an_op_without_a_rule_runs_eagerly_and_says_so():
 
 
 # ---- signatures, retracing and the rule ------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(6, 5), (3, 4, 5), (5,)])
+def test_the_losses_compile_for_scores_of_any_rank(shape, reduction):
+    rng = np.random.default_rng(4)
+    w = Tensor(rng.normal(size=shape), requires_grad=True)
+    y = rng.integers(0, 5, shape[:-1])
+    for pick in (nn.cross_entropy, lambda s, t, reduction: nn.nll_loss(s.log_softmax(), t, reduction)):
+        w.grad = None
+        run_both(
+            lambda x, pick=pick: _scalar_loss(pick(x * w, y, reduction=reduction), "tensor"),
+            lambda call: [Tensor(np.full(shape, 1.0 + call), requires_grad=True)],
+        )
 
 
 def test_a_new_signature_traces_again_and_targets_are_inputs():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import operator
 import re
 import threading
 import types
@@ -71,6 +72,27 @@ HELPERS = {
     "log1p": numerics.log1p, "expm1": numerics.expm1, "softplus": numerics.softplus,
 }  # fmt: skip
 
+# math's own functions, where numerics' wrap them: the same number wherever math gives one, and an
+# exception (never a wrong number) where numerics gives inf or nan. A call that raises runs again
+# with HELPERS. (Value programs only: they make one helper call per op.)
+FAST = {
+    "exp": math.exp, "log": math.log, "divide": operator.truediv, "power": math.pow, "sqrt": math.sqrt,
+    "sin": math.sin, "cos": math.cos, "log1p": math.log1p, "expm1": math.expm1,
+}  # fmt: skip
+FLOAT_ERRORS = (OverflowError, ZeroDivisionError, ValueError)
+
+
+def _with_fallback(fast: Callable, safe: Callable) -> Callable:
+    """`fast(*args)`, or `safe(*args)` where fast raises what math raises in place of an inf or a nan."""
+
+    def run(*args: Any) -> Any:
+        try:
+            return fast(*args)
+        except FLOAT_ERRORS:
+            return safe(*args)
+
+    return run
+
 
 SYMBOLS = {"+": "add", "*": "mul", "/": "div", "**": "pow"}
 
@@ -94,12 +116,14 @@ class Program:
     state: list[Node]
     grads_for: list[tuple[str, int]]
     scalar: bool
+    seed: Any  # the gradient a backward pass starts from: ones like the result
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         # Gradients only for state (parameters): the same inputs on every call, looked up once.
         only_state = all(where == "state" for where, _ in self.grads_for)
         self.fixed = tuple([self.state[i] for _, i in self.grads_for]) if only_state else None
+        self.fixed_leaves = bool(self.fixed) and not any(x.parents for x in self.fixed)
 
     def inputs(self, args: list[Node]) -> tuple[Node, ...]:
         """The nodes `backward` returns gradients for, in its order: the compiled op's inputs."""
@@ -189,12 +213,16 @@ def generate(plan: Plan, fn_name: str) -> Program:
         raise UnloweredError("fn returned, besides the loss, a node that is not part of the loss's graph")
     result = ", ".join([var[id(trace.root)], f"({_tuple(saved)})", *(var[id(x)] for x in trace.extras)])
     source = _source(fn_name, body, result, saved, back["lines"], grads)
-    namespace = dict(names.globals)
-    exec(compile(source, f"<compiled {fn_name}>", "exec"), namespace)  # code we generated ourselves
-    scalar = np.size(trace.root.data) == 1
-    return Program(
-        source, namespace["forward"], namespace["backward"], state, [w for _, w in grads_for], scalar
-    )
+    code = compile(source, f"<compiled {fn_name}>", "exec")
+    namespace, fast = dict(names.globals), {**names.globals, **FAST}
+    exec(code, namespace)  # code we generated ourselves
+    forward, backward = namespace["forward"], namespace["backward"]
+    if re.search(rf"(?<![\w.])({'|'.join(FAST)})\(", source):
+        exec(code, fast)
+        forward = _with_fallback(fast["forward"], forward)
+        backward = _with_fallback(fast["backward"], backward)
+    where, root = [w for _, w in grads_for], trace.root.data
+    return Program(source, forward, backward, state, where, np.size(root) == 1, np.ones_like(root))
 
 
 def _lower(node: Node, names: Names) -> Lowering:
@@ -251,6 +279,7 @@ def _backward(steps: list, var: dict[int, str], reaches: set[int], names: Names,
     """The backward lines, and the Derivatives they call. `back` maps node ids to gradient names."""
     back: dict[Any, Any] = {id(root): "g", "lines": []}
     lines, derivatives = back["lines"], {}
+    summed: set[int] = set()  # nodes whose gradient has a name of its own (not another node's, passed on)
     for node, lowering in reversed(steps):
         g = back.get(id(node))
         if g is None or id(node) not in reaches:
@@ -267,9 +296,16 @@ def _backward(steps: list, var: dict[int, str], reaches: set[int], names: Names,
             if c is None or id(parent) not in reaches:
                 continue
             if id(parent) in back:
-                lines.append(f"{back[id(parent)]} = {back[id(parent)]} + {_parens(c)}")
+                name = back[id(parent)]
+                if id(parent) not in summed:  # the sum gets its own name: `name` may be another's gradient
+                    back[id(parent)] = names.new(f"g_{var[id(parent)]}")
+                    summed.add(id(parent))
+                lines.append(f"{back[id(parent)]} = {name} + {_parens(c)}")
+            elif c.isidentifier():  # a gradient passed on unchanged (as `+` does): the same object, no line
+                back[id(parent)] = c
             else:
                 back[id(parent)] = names.new(f"g_{var[id(parent)]}")
+                summed.add(id(parent))
                 lines.append(f"{back[id(parent)]} = {c}")
     return back, derivatives
 

@@ -165,7 +165,7 @@ class CompiledFunction:
         without building it: each leaf adds its gradient (`_accumulate`), in order.
         """
         out, saved, *extras = program.forward(flat, program.state)
-        g = np.ones(out.shape, out.dtype) if isinstance(out, np.ndarray) else 1.0
+        g = program.seed.copy() if isinstance(out, np.ndarray) else 1.0  # d loss / d loss
         self.optimizer.zero_grad()
         with program.lock:
             grads = program.backward(g, saved)
@@ -180,8 +180,12 @@ class CompiledFunction:
 def _direct(program: Program, flat: list[Node]) -> bool:
     """True if a training step may skip the engine: grad is on, the loss has one element,
     and every input that gets a gradient is a leaf (else the engine goes on past it)."""
+    if not (program.scalar and engine.is_grad_enabled()):
+        return False
+    if program.fixed is not None:
+        return program.fixed_leaves
     inputs = program.inputs(flat)
-    return program.scalar and bool(inputs) and engine.is_grad_enabled() and not any(x.parents for x in inputs)
+    return bool(inputs) and not any(x.parents for x in inputs)
 
 
 def compile(fn: Callable | None = None, *, check: str = "doubling", optimizer: Any = None) -> Any:
@@ -213,7 +217,7 @@ def compile(fn: Callable | None = None, *, check: str = "doubling", optimizer: A
 def signature(args: tuple) -> tuple[list[Node], tuple]:
     """(the nodes among args, in order; the signature), in one walk: what every call pays."""
     flat: list[Node] = []
-    return flat, _key(args, flat)
+    return flat, tuple([_key(x, flat) for x in args])
 
 
 def _key(x: Any, flat: list[Node]) -> tuple:
@@ -222,12 +226,12 @@ def _key(x: Any, flat: list[Node]) -> tuple:
         if isinstance(x, Tensor):
             data = x.data
             exact = data.tobytes() if data.dtype.kind != "f" else b""  # indices and targets: by value
-            return ("Tensor", data.shape, data.dtype.str, x.requires_grad, exact)
+            return ("Tensor", data.shape, data.dtype, x.requires_grad, exact)
         return (type(x).__name__,)
     if type(x) in (list, tuple):
         return (type(x).__name__, *[_key(item, flat) for item in x])
     if isinstance(x, np.ndarray):
-        return ("array", x.shape, x.dtype.str, x.tobytes())
+        return ("array", x.shape, x.dtype, x.tobytes())
     try:
         hash(x)
         return ("value", type(x), x)

@@ -132,25 +132,39 @@ def _join(function: str, axis: str) -> Rule:
 
 
 def _linear(node: Node, c: dict, bind: Bind) -> Lowering:
-    """x @ w^T (+ b); for a 2-D weight the derivative inlined as `_linear_backward` computes it."""
-    lines = ["{o} = {x0} @ {x1}.swapaxes(-1, -2)"] + (["{o} += {x2}"] if c["with_bias"] else [])
+    """x @ w^T (+ b); for a 2-D weight the derivative inlined as `_linear_backward` computes it.
+
+    (For a 2-D weight `.T` is `swapaxes(-1, -2)`, and a 2-D x or g needs no reshape to rows.)
+    """
+    flat = c["w"].ndim == 2
+    lines = ["{o} = {x0} @ {x1}" + (".T" if flat else ".swapaxes(-1, -2)")]
+    lines += ["{o} += {x2}"] if c["with_bias"] else []
     exprs = None
-    if c["w"].ndim == 2:
+    if flat:
         n_out, n_in = c["w"].shape
-        rows = f"{{g}}.reshape(-1, {n_out})"
-        exprs = ["{g} @ {x1}", f"{rows}.T @ {{x0}}.reshape(-1, {n_in})", f"{rows}.sum(axis=0)"]
+        rows = _rows("{g}", node.data.ndim, n_out)
+        exprs = ["{g} @ {x1}", f"{rows}.T @ {_rows('{x0}', c['x_data'].ndim, n_in)}", f"{rows}.sum(axis=0)"]
     return Lowering(lines, exprs=exprs, cells={"x_data": 0, "w": 1}, needs={"need_x": 0})
+
+
+def _rows(name: str, ndim: int, width: int) -> str:
+    """`name` as a 2-D array of rows of `width` (a 2-D array already is one)."""
+    return name if ndim == 2 else f"{name}.reshape(-1, {width})"
 
 
 def _picked(source: str) -> Rule:
     """cross_entropy and nll_loss: -scores[rows, targets], reduced (their `_reduce`), as the data's dtype."""
 
     def rule(node: Node, c: dict, bind: Bind) -> Lowering:
-        classes, t_shape = node.parents[0].data.shape[-1], node.parents[0].data.shape[:-1]
-        picked = f"-{{o}}_lp[{bind(c['rows'])}, {bind(c['cols'])}].reshape({bind(t_shape)})"
-        reduced = picked if c["reduction"] == "none" else f"({picked}).sum() * {bind(c['scale'])}"
+        shape = node.parents[0].data.shape
+        classes, t_shape, flat = shape[-1], shape[:-1], len(shape) == 2  # 2-D scores need no reshape
+        picked = f"-{{o}}_lp[{bind(c['rows'])}, {bind(c['cols'])}]"
+        picked += "" if flat else f".reshape({bind(t_shape)})"
+        total = f"np.add.reduce({picked}, axis=None)"  # as `losses.sum()`, without the method's wrapper
+        reduced = picked if c["reduction"] == "none" else f"{total} * {bind(c['scale'])}"
+        scores = "{x0}" if flat else f"{{x0}}.reshape(-1, {classes})"
         lines = [
-            f"{{o}}_lp = {source.format(classes=classes)}",
+            f"{{o}}_lp = {source.format(scores=scores)}",
             f"{{o}} = np.asarray({reduced}, {{x0}}.dtype)",
         ]
         return Lowering(lines, cells={"log_probs" if "log_softmax" in source else "lp": "{o}_lp"})
@@ -210,10 +224,8 @@ TENSOR_RULES: dict[str, Rule] = {
     _S + "ShapeOps.concatenate.<locals>.<lambda>": _join("np.concatenate", "axis"),
     _S + "ShapeOps.stack.<locals>.<lambda>": _join("np.stack", "a"),
     _F + "linear.<locals>.<lambda>": _linear,
-    _F + "cross_entropy.<locals>.cross_entropy_backward": _picked(
-        "log_softmax({{x0}}.reshape(-1, {classes}), -1)"
-    ),
-    _F + "nll_loss.<locals>.nll_backward": _picked("{{x0}}.reshape(-1, {classes})"),
+    _F + "cross_entropy.<locals>.cross_entropy_backward": _picked("log_softmax({scores}, -1)"),
+    _F + "nll_loss.<locals>.nll_backward": _picked("{scores}"),
     "tinygrad_lite.function:Function.apply.<locals>.backward": _function,
 }
 
