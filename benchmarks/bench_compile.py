@@ -112,7 +112,9 @@ def parts(trained, repeats: int, sample_s: float) -> str:
     run_interleaved(contenders, repeats=repeats, sample_s=sample_s)
     whole, *rest = [quartiles(c.samples)[1] for c in contenders]
     rows = [(c.name, t) for c, t in zip(contenders[1:], rest)]
-    rows.append(("the rest: signature, zero_grad, .grad, calls", whole - sum(rest)))
+    # What is left: the call's own Python (signature, checks), zero_grad, each parameter's .grad,
+    # and the parts running slower inside the step than alone (caches shared with the rest).
+    rows.append(("the rest: the call, zero_grad, .grad, parts slower together", whole - sum(rest)))
     lines = [(name, fmt_time(t), f"{t / whole:.0%}") for name, t in rows]
     return table(
         ["part of the compiled step", "median", "share"], [*lines, ("whole step", fmt_time(whole), "100%")]

@@ -159,7 +159,7 @@ class CompiledFunction:
         return (loss, *[_constant(x) for x in extras]) if many else loss
 
     def _train(self, program: Program, flat: list[Node], many: bool) -> Node | tuple:
-        """zero_grad, forward, backward and step, the backward's gradients added straight into `.grad`.
+        """Forward, zero_grad, backward and step, the backward's gradients added straight into `.grad`.
 
         What `engine.backward` would do for the one compiled op over leaves,
         without building it: each leaf adds its gradient (`_accumulate`), in order.
