@@ -48,6 +48,8 @@ def run_in_processes(
             _drain(ticks, bar)
             time.sleep(0.2)
         results = [pending[i].get() for i in range(len(items))]  # a worker's error is raised here
+        pool.close()
+        pool.join()  # the workers end on their own, their last ticks sent
         _drain(ticks, bar)
     return results
 
