@@ -3,10 +3,11 @@
 4a runs shift.capacity_sweep one hidden size at a time (the same searches as
 capacity_sweep([1, 2, 3, 4]) in one call) so the time of each shows, against
 the target of 60 s. 4b times one update of the batched training the table runs
-(train_shift_seeds, 9 copies: 3 seeds x 3 Adam lrs) at growing N: the cost of a
-failing N is 5000 of these. With --table, 4c runs the whole table
-(demos/capacity.py's TABLE: H = 1..5, both biases, 5 optimizers, 3 seeds, N up
-to 512) over every core against the target of 10 minutes: a single long run.
+(train_shift_seeds, 9 copies: 3 seeds x 3 Adam lrs) at growing N, here and in a
+worker process of the table: the cost of a failing N is 5000 of these. With
+--table, 4c runs the whole table (demos/capacity.py's TABLE: H = 1..5, both
+biases, 5 optimizers, 3 seeds, N up to 512) over every core against the target
+of 10 minutes: a single long run.
 """
 
 import argparse
@@ -18,6 +19,7 @@ from pathlib import Path
 from _common import check, fmt_time, heading, table
 
 from tinygrad_lite import shift
+from tinygrad_lite.shift.processes import run_in_processes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demos"))
 from capacity import TABLE
@@ -48,22 +50,36 @@ def sweep_slice(hidden_sizes: list[int]) -> None:
     )
 
 
-def update_cost(sizes: tuple[int, ...] = (12, 48, 96, 192, 384, 512), steps: int = 20) -> None:
-    rows = []
+def per_update(n: int, tick=None, steps: int = 20) -> float:
+    """Seconds per update of train_shift_seeds at N, H=5, 9 copies; the difference of two runs
+    leaves out making the model."""
     shift.train_shift_seeds(shift.ShiftConfig(5, 5, steps=5), [0], progress=False)  # imports and caches warm
-    for n in sizes:
-        seconds = []
-        for budget in (0, steps):  # the difference leaves out making the model
-            config = shift.ShiftConfig(n, 5, steps=budget, init="uniform")
-            start = time.perf_counter()
-            shift.train_shift_seeds(config, [0, 1, 2], lrs=[0.01, 0.05, 0.1], progress=False)
-            seconds.append(time.perf_counter() - start)
-        per_update = (seconds[1] - seconds[0]) / steps
-        rows.append([n, fmt_time(per_update), fmt_time(per_update * 5000), f"{9 * (n - 1) * n:,}"])
+    seconds = []
+    for budget in (0, steps):
+        config = shift.ShiftConfig(n, 5, steps=budget, init="uniform")
+        start = time.perf_counter()
+        shift.train_shift_seeds(config, [0, 1, 2], lrs=[0.01, 0.05, 0.1], progress=False)
+        seconds.append(time.perf_counter() - start)
+    return (seconds[1] - seconds[0]) / steps
+
+
+class _NoBar:
+    def update(self, k: int = 1) -> None:
+        pass
+
+
+def update_cost(sizes: tuple[int, ...] = (12, 48, 96, 192, 384, 512)) -> None:
+    rows = []
+    for n in sizes:  # here, then in a worker process of the table (its freed memory kept), N by N
+        here = per_update(n)
+        (worker,) = run_in_processes(per_update, [n], 1, _NoBar(), order=[0])
+        rows.append([n, fmt_time(here), fmt_time(worker), fmt_time(worker * 5000), f"{9 * (n - 1) * n:,}"])
     heading("4b. One update of the table's batched training: H=5, 9 copies (3 seeds x 3 Adam lrs)")
-    print(table(["N", "per update", "x 5000 (a failing N)", "logits per update"], rows))
+    headers = ["N", "per update, here", "in a table worker", "x 5000 (a failing N)", "logits per update"]
+    print(table(headers, rows))
     print("\nAt large N the time is numpy's, not Python's: each update passes over the 9 x (N-1) x N")
-    print("logits about ten times (max, exp, log, softmax, the two matmul gradients).\n")
+    print("logits about ten times (max, exp, log, softmax, the two matmul gradients). A worker of")
+    print("the table keeps its freed memory (shift/processes.py), so those passes reuse warm pages.\n")
 
 
 def whole_table(jobs: int | None) -> None:
