@@ -47,7 +47,11 @@ class Value(Node):
 
     @staticmethod
     def _new(
-        data: float, requires_grad: bool, parents: tuple = (), op: str = "", backward_fn: Backward | None = None
+        data: float,
+        requires_grad: bool,
+        parents: tuple = (),
+        op: str = "",
+        backward_fn: Backward | None = None,
     ) -> Value:
         out = Value.__new__(Value)
         out.data = data if type(data) is float else float(data)
