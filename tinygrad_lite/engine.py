@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -203,12 +203,20 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
                 flowing[parent] = contribution
         if on_step is not None:
             on_step(node, g, contributions)
-    with _leaf_lock:  # a leaf (a parameter) may be shared with graphs in other threads
+    accumulate_leaves(leaves)
+
+
+def accumulate_leaves(leaves: Iterable[tuple[Node, Any]]) -> None:
+    """Add each (leaf, g) into the leaf's `.grad`, under one lock for the whole pass.
+
+    A leaf (a parameter) may be shared with graphs in other threads, and `grad += g`
+    reads, adds and writes: two threads adding into one parameter at once could lose a sum.
+    """
+    with _leaf_lock:
         for leaf, g in leaves:
             leaf._accumulate(g)
 
 
-# `grad += g` reads, adds and writes: two threads adding into one parameter at once could lose a sum.
 _leaf_lock = threading.Lock()
 
 

@@ -162,16 +162,17 @@ class CompiledFunction:
         """Forward, zero_grad, backward and step, the backward's gradients added straight into `.grad`.
 
         What `engine.backward` would do for the one compiled op over leaves,
-        without building it: each leaf adds its gradient (`_accumulate`), in order.
+        without building it: the leaves get their gradients as at the end of a
+        backward pass (`engine.accumulate_leaves`, under the engine's lock).
         """
         out, saved, *extras = program.forward(flat, program.state)
         g = program.seed.copy() if isinstance(out, np.ndarray) else 1.0  # d loss / d loss
         self.optimizer.zero_grad()
         with program.lock:
             grads = program.backward(g, saved)
-            for leaf, grad in zip(program.inputs(flat), grads):
-                if grad is not None:
-                    leaf._accumulate(grad)
+        engine.accumulate_leaves(
+            [(leaf, grad) for leaf, grad in zip(program.inputs(flat), grads) if grad is not None]
+        )
         self.optimizer.step()
         loss = _constant(out)
         return (loss, *[_constant(x) for x in extras]) if many else loss
