@@ -428,23 +428,17 @@ def test_a_diverging_run_says_so_and_leaks_no_numpy_warning():
 
 def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     save = tmp_path / "model.npz"
+    # What `python -m tinygrad_lite` runs, saying when its imports are done: a Ctrl-C that lands
+    # while numpy is still loading (a slow, loaded machine) can hang numpy's own start-up.
+    run_cli = "import sys; from tinygrad_lite import cli; print(flush=True); sys.exit(cli.main(sys.argv[1:]))"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tinygrad_lite",
-            "train",
-            "--steps",
-            "100000000",
-            "--quiet",
-            "--save",
-            str(save),
-        ],
+        [sys.executable, "-c", run_cli, "train", "--steps", "100000000", "--quiet", "--save", str(save)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)  # well into training
+    assert process.stdout.readline() == "\n"  # imported
+    time.sleep(1.0)  # well into training
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130
