@@ -11,9 +11,9 @@ gives docs/images, where the tutorial picks them up):
 - capacity_table.json/.txt/.svg: the whole table, `shift.capacity_table` with the
   settings of TABLE (H = 1..5, both biases, Adam at 0.01/0.05/0.1 and SGD at
   0.1/0.5, every one of 3 seeds, N up to 512), what
-  `python -m tinygrad_lite sweep ... --json table.json` computes. It takes tens of
-  minutes; `--table-json PATH` redraws the text and plot from a JSON the command
-  wrote instead of running it again.
+  `python -m tinygrad_lite sweep ... --json table.json` computes. It takes about
+  ten minutes on two idle cores; `--table-json PATH` redraws the text and plot
+  from a JSON the command wrote instead of running it again.
 """
 
 from __future__ import annotations
