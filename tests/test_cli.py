@@ -429,8 +429,13 @@ def test_a_diverging_run_says_so_and_leaks_no_numpy_warning():
 def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     save = tmp_path / "model.npz"
     # What `python -m tinygrad_lite` runs, saying when its imports are done: a Ctrl-C that lands
-    # while numpy is still loading (a slow, loaded machine) can hang numpy's own start-up.
-    run_cli = "import sys; from tinygrad_lite import cli; print(flush=True); sys.exit(cli.main(sys.argv[1:]))"
+    # while numpy is still loading (a slow, loaded machine) can hang numpy's own start-up. Ctrl-C
+    # gets Python's own handler, as in a terminal: a shell's background job (a CI script run
+    # with `&`) starts with it ignored, and Python keeps it ignored.
+    run_cli = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from tinygrad_lite import cli; print(flush=True); sys.exit(cli.main(sys.argv[1:]))"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", run_cli, "train", "--steps", "100000000", "--quiet", "--save", str(save)],
         stdout=subprocess.PIPE,
