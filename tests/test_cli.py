@@ -445,7 +445,10 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     assert process.stdout.readline() == "\n"  # imported
     time.sleep(1.0)  # well into training
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()  # not left training if it did not stop
     assert process.returncode == 130
     assert (out, err) == ("", "tinygrad-lite: interrupted\n")
     assert list(tmp_path.iterdir()) == []  # no partial output
