@@ -246,20 +246,22 @@ OUTPUTS = {
 }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write the pictures of the docs.")
+def write_outputs(outputs: dict, folder: Path, kind: str, argv: list[str] | None = None) -> None:
+    """The command line of a script that writes files: `[--out DIR] [NAME ...]`, each NAME a key of
+    `outputs` (a function that writes that file), all of them when none is named."""
+    parser = argparse.ArgumentParser(description=f"Write the {kind}s of the docs.")
     parser.add_argument(
-        "names", nargs="*", metavar="NAME", help=f"only these pictures, of {', '.join(OUTPUTS)}"
+        "names", nargs="*", metavar="NAME", help=f"only these {kind}s, of {', '.join(outputs)}"
     )
-    parser.add_argument("--out", type=Path, default=DOCS_IMAGES, help="folder (default docs/images/)")
+    parser.add_argument("--out", type=Path, default=folder, help=f"folder (default docs/{folder.name}/)")
     args = parser.parse_args(argv)
-    if unknown := [name for name in args.names if name not in OUTPUTS]:
-        parser.error(f"no picture named {', '.join(unknown)}; the pictures are {', '.join(OUTPUTS)}")
+    if unknown := [name for name in args.names if name not in outputs]:
+        parser.error(f"no {kind} named {', '.join(unknown)}; the {kind}s are {', '.join(outputs)}")
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.names or OUTPUTS:
-        OUTPUTS[name](args.out / name)
+    for name in args.names or outputs:
+        outputs[name](args.out / name)
         print(args.out / name)
 
 
 if __name__ == "__main__":
-    main()
+    write_outputs(OUTPUTS, DOCS_IMAGES, "picture")

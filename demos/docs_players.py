@@ -13,8 +13,9 @@ after a change to the pictures, run this script and commit what it writes.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+
+from docs_images import write_outputs  # the same command line (this folder is on the path)
 
 from tinygrad_lite import Value
 from tinygrad_lite.shift import ShiftConfig, train_shift
@@ -40,18 +41,5 @@ def film(path: Path) -> None:
 OUTPUTS = {"replay.html": replay, "film.html": film}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write the players the docs embed.")
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"only these, of {', '.join(OUTPUTS)}")
-    parser.add_argument("--out", type=Path, default=DOCS_PLAYERS, help="folder (default docs/players/)")
-    args = parser.parse_args(argv)
-    if unknown := [name for name in args.names if name not in OUTPUTS]:
-        parser.error(f"no player named {', '.join(unknown)}; the players are {', '.join(OUTPUTS)}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.names or OUTPUTS:
-        OUTPUTS[name](args.out / name)
-        print(args.out / name)
-
-
 if __name__ == "__main__":
-    main()
+    write_outputs(OUTPUTS, DOCS_PLAYERS, "player")
