@@ -10,6 +10,8 @@ import pytest
 
 from tests.bad_input import as_params, assert_clear_error
 from tinygrad_lite import Tensor, Value, gradcheck, load, nn, optim, save
+from tinygrad_lite.engine import iter_graph
+from tinygrad_lite.functional import log_softmax
 
 # ---- Module: parameters found by attribute ------------------------------------------
 
@@ -536,6 +538,20 @@ def test_value_cross_entropy():
         nn.value_cross_entropy(logits, 3)
     with pytest.raises(TypeError, match=r"target must be an int class index, got 1\.0"):
         nn.value_cross_entropy(logits, 1.0)
+
+
+def test_value_cross_entropy_is_minus_the_target_log_softmax_bit_for_bit():
+    """It builds only the output it uses: value, gradients and graph are those of the full list."""
+    data = [0.3, -1.7, 2.2, 0.0]
+    for target in range(len(data)):
+        fused, full = [Value(x) for x in data], [Value(x) for x in data]
+        loss = nn.value_cross_entropy(fused, target)
+        reference = -log_softmax(full)[target]
+        loss.backward()
+        reference.backward()
+        assert loss.data == reference.data
+        assert [v.grad for v in fused] == [v.grad for v in full]
+        assert [n.op for n in iter_graph(loss)] == [n.op for n in iter_graph(reference)]
 
 
 def test_mse_loss():

@@ -305,7 +305,9 @@ def _check_scores(name: str, x: Any, reduction: str) -> None:
 
 def _targets(name: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndarray, tuple]:
     """The targets checked, as (row, class) index pairs into the input viewed as (rows, classes)."""
-    t = checks.class_indices(name, "targets", np.asarray(getattr(targets, "data", targets)), shape[-1])
+    # (An ndarray has a `.data` too, its raw buffer: only a Tensor is unwrapped.)
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    t = checks.class_indices(name, "targets", t, shape[-1])
     if t.shape != shape[:-1]:
         raise ValueError(
             f"{name}: targets of shape {t.shape} do not match input of shape {shape}; "
@@ -332,21 +334,24 @@ def log_softmax(values: Iterable[Value | float]) -> list[Value]:
 
     One op per output, all from the same inputs: d out_i / d x_j = [i == j] - softmax(x)_j.
     """
+    xs, outs, softmax = _log_softmax_numbers("log_softmax", values)
+    return [op("log_softmax", out, xs, _log_softmax_backward(i, softmax)) for i, out in enumerate(outs)]
+
+
+def _log_softmax_numbers(name: str, values: Any) -> tuple[tuple[Value, ...], list[float], list[float]]:
+    """The inputs as Values, their log-softmax and their softmax, as lists of floats."""
     if not isinstance(values, Iterable):
-        raise TypeError(f"log_softmax: expects a list of Values or numbers, got {type(values).__name__}")
+        raise TypeError(f"{name}: expects a list of Values or numbers, got {type(values).__name__}")
     xs = tuple(v if isinstance(v, Value) else Value(v) for v in values)
     if not xs:
-        raise ValueError("log_softmax: needs at least one value, got an empty list")
+        raise ValueError(f"{name}: needs at least one value, got an empty list")
     outs = numerics.log_softmax(np.array([v.data for v in xs]))
-    softmax = np.exp(outs).tolist()
-    return [
-        op("log_softmax", out, xs, _log_softmax_backward(i, softmax)) for i, out in enumerate(outs.tolist())
-    ]
+    return xs, outs.tolist(), np.exp(outs).tolist()
 
 
 def _log_softmax_backward(i: int, softmax: list[float]) -> Callable[[float], tuple]:
     def backward(g: float) -> tuple:
-        return tuple(((1.0 if i == j else 0.0) - s) * g for j, s in enumerate(softmax))
+        return tuple([((1.0 if i == j else 0.0) - s) * g for j, s in enumerate(softmax)])
 
     return backward
 
@@ -359,4 +364,6 @@ def value_cross_entropy(logits: Sequence[Value], target: int) -> Value:
         raise TypeError(f"value_cross_entropy: logits must be a list of Values, got {type(logits).__name__}")
     if not 0 <= target < len(logits):
         raise ValueError(f"value_cross_entropy: target must be in [0, {len(logits)}), got {target}")
-    return -log_softmax(logits)[target]
+    # The one output of log_softmax(logits) the loss uses: the other ops would be built and dropped.
+    xs, outs, softmax = _log_softmax_numbers("value_cross_entropy", logits)
+    return -op("log_softmax", outs[target], xs, _log_softmax_backward(target, softmax))
