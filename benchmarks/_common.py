@@ -8,7 +8,9 @@ contender once, in an order that rotates from round to round, after a few
 warm-up rounds; a sample is the mean of `inner` back-to-back calls, with
 `inner` chosen so that a sample lasts about `sample_s` seconds. The garbage
 collector runs (untimed) before each sample, so no contender pays for the
-garbage another left behind. Ratios are taken round by round (contender /
+garbage another left behind, and then one untimed call: the first call after a
+collection runs with cold caches (100-500 µs more for a 40-100 µs step, 3-4 ms
+more for PyTorch's). Ratios are taken round by round (contender /
 reference in the same round) and then summarised, so a slow stretch of a
 shared machine slows both sides of a ratio alike.
 """
@@ -72,6 +74,7 @@ def _timed(c: Contender) -> float:
     if c.gc_off:
         gc.disable()
     try:
+        c.step()  # untimed: the first call after a collection runs with cold caches
         start = time.perf_counter()
         for _ in range(c.inner):
             c.step()
@@ -84,6 +87,7 @@ def _timed(c: Contender) -> float:
 def _calibrate(c: Contender, sample_s: float) -> None:
     """Pick `inner` so that one sample of `c` takes about `sample_s` seconds."""
     c.inner = 1
+    c.step()  # untimed: a first call (PyTorch's takes milliseconds) would make `inner` too small
     calls, start = 0, time.perf_counter()
     while True:
         c.step()
