@@ -56,7 +56,8 @@ def test_division_derivative_with_huge_magnitudes_matches_the_formula():
     b = 10.0 ** rng.uniform(-300, 300, 2000) * rng.choice([-1, 1], 2000)
     ta, tb = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
     (ta / tb).backward(np.ones(2000))
-    expected = -(a / b) / b
+    with np.errstate(over="ignore"):  # the formula overflows where the true value does; those are left out
+        expected = -(a / b) / b
     finite = np.isfinite(expected)
     np.testing.assert_allclose(tb.grad[finite], expected[finite], rtol=1e-12)
     np.testing.assert_allclose(ta.grad, 1 / b, rtol=1e-15)
