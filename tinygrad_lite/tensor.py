@@ -7,10 +7,10 @@ reference cycle forms and a graph is freed as soon as nothing points at it.
 Inputs that were broadcast get their gradient summed back to their own shape in
 `_vjp`, once, for every op.
 
-This file holds the Tensor itself (its plumbing, basics, constructors), the
-binary ops with `dot`, and the comparisons (boolean results outside the graph,
-with `isclose` and `allclose`); the other ops, by kind, are in `elementwise.py`,
-`reductions.py` and `shapes.py`, mixed into the class.
+This file holds the Tensor itself (its plumbing and basics), the binary ops
+with `dot`, and the comparisons (boolean results outside the graph, with
+`isclose` and `allclose`). The constructors (`creation.py`) and the other ops,
+by kind (`elementwise.py`, `reductions.py`, `shapes.py`), are mixed into the class.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import checks, engine
+from .creation import CreationOps
 from .elementwise import ElementwiseOps
 from .engine import Node, op
 from .reductions import ReductionOps
@@ -41,7 +42,7 @@ def _comparison(name: str, fn: np.ufunc, symbol: str) -> Any:
     return compare
 
 
-class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
+class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
     """An n-dimensional array that remembers how it was computed.
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data` (a number, a
@@ -167,49 +168,6 @@ class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps):
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({body}, shape={self.shape}, dtype={self.dtype}{grad})"
-
-    # ---- constructors --------------------------------------------------------
-
-    @staticmethod
-    def zeros(*shape: int, requires_grad: bool = False, dtype: Any = np.float32) -> Tensor:
-        """A tensor of zeros of `shape` (ints, or one tuple)."""
-        return Tensor(np.zeros(checks.shape("zeros", shape), checks.dtype("zeros", dtype)), requires_grad)
-
-    @staticmethod
-    def ones(*shape: int, requires_grad: bool = False, dtype: Any = np.float32) -> Tensor:
-        """A tensor of ones of `shape` (ints, or one tuple)."""
-        return Tensor(np.ones(checks.shape("ones", shape), checks.dtype("ones", dtype)), requires_grad)
-
-    @staticmethod
-    def eye(n: int, m: int | None = None, requires_grad: bool = False, dtype: Any = np.float32) -> Tensor:
-        """The n x m identity matrix (square when m is left out)."""
-        n, m = checks.shape("eye", (n, n if m is None else m))
-        return Tensor(np.eye(n, m, dtype=checks.dtype("eye", dtype)), requires_grad)
-
-    @staticmethod
-    def randn(*shape: int, requires_grad: bool = False, rng: Any = None, dtype: Any = np.float32) -> Tensor:
-        """Standard normal samples from `rng` (a numpy Generator or an int seed)."""
-        data = checks.rng("randn", rng).standard_normal(checks.shape("randn", shape))
-        return Tensor(data.astype(checks.dtype("randn", dtype)), requires_grad)
-
-    @staticmethod
-    def uniform(*shape: int, low: float = 0.0, high: float = 1.0, requires_grad: bool = False,
-                rng: Any = None, dtype: Any = np.float32) -> Tensor:  # fmt: skip
-        """Samples from U[low, high) drawn with `rng` (a numpy Generator or an int seed)."""
-        if not all(checks.is_number(b) and np.isfinite(b) for b in (low, high)) or low > high:
-            raise ValueError(
-                "uniform: low and high must be finite numbers with low <= high, "
-                f"got low={low!r}, high={high!r}"
-            )
-        data = checks.rng("uniform", rng).uniform(low, high, checks.shape("uniform", shape))
-        return Tensor(data.astype(checks.dtype("uniform", dtype)), requires_grad)
-
-    @staticmethod
-    def one_hot(indices: ArrayLike, n: int, dtype: Any = np.float32) -> Tensor:
-        """Rows of the n x n identity picked by `indices` (class indices in [0, n))."""
-        (n,) = checks.shape("one_hot", (n,))
-        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-        return Tensor(np.eye(n, dtype=dtype)[checks.class_indices("one_hot", "indices", idx, n)])
 
     # ---- elementwise binary ops (broadcasting) --------------------------------
 
