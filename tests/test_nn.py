@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tests.bad_input import as_params, assert_clear_error
-from tinygrad_lite import Tensor, Value, gradcheck, load, nn, optim, save
-from tinygrad_lite.engine import iter_graph
+from tinygrad_lite import Tensor, Value, functional, gradcheck, load, nn, optim, save
+from tinygrad_lite.engine import iter_graph, op
 from tinygrad_lite.functional import log_softmax
 
 # ---- Module: parameters found by attribute ------------------------------------------
@@ -552,6 +552,18 @@ def test_value_cross_entropy_is_minus_the_target_log_softmax_bit_for_bit():
         assert loss.data == reference.data
         assert [v.grad for v in fused] == [v.grad for v in full]
         assert [n.op for n in iter_graph(loss)] == [n.op for n in iter_graph(reference)]
+
+
+def test_value_cross_entropy_builds_one_log_softmax_op(monkeypatch):
+    made = []
+
+    def counting_op(name, *args):
+        made.append(name)
+        return op(name, *args)
+
+    monkeypatch.setattr(functional, "op", counting_op)
+    nn.value_cross_entropy([Value(x) for x in (0.3, -1.7, 2.2)], 1)
+    assert made == ["log_softmax"]  # the minus sign is Value's own op, in value.py
 
 
 def test_mse_loss():

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import checks
+from .engine import Node
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -66,6 +67,6 @@ class CreationOps:
     def one_hot(cls, indices: Any, n: int, dtype: Any = np.float32) -> Tensor:
         """Rows of the n x n identity picked by `indices` (class indices in [0, n))."""
         (n,) = checks.shape("one_hot", (n,))
-        idx = np.asarray(indices.data if isinstance(indices, cls) else indices)
+        idx = np.asarray(indices.data if isinstance(indices, Node) else indices)
         rows = np.eye(n, dtype=checks.dtype("one_hot", dtype))
         return cls(rows[checks.class_indices("one_hot", "indices", idx, n)])
