@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+from tinygrad_lite import Tensor
 
 settings.register_profile("dev", deadline=None, max_examples=20)
 settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None, print_blob=True)
@@ -81,11 +84,7 @@ def grid(offset: float, bound: int = 4) -> st.SearchStrategy[float]:
 
 def assert_matches_torch(ours, theirs, data: np.ndarray, rtol: float) -> None:
     """ours(Tensor) and theirs(torch tensor) agree on data, forward and backward (a random g), in float64."""
-    import pytest
-
     torch = pytest.importorskip("torch")
-    from tinygrad_lite import Tensor
-
     x = Tensor(np.array(data, dtype=np.float64), requires_grad=True)
     out = ours(x)
     g = np.random.default_rng(0).standard_normal(out.shape)
