@@ -176,9 +176,10 @@ def _linear_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool, 
     grad_x = g @ w if need_x else None
     if w.ndim > 2:  # a stack of weights: the engine sums the batch axes back to each input's shape
         return (grad_x, g.swapaxes(-1, -2) @ x, g) if with_bias else (grad_x, g.swapaxes(-1, -2) @ x)
-    g_rows = g.reshape(-1, g.shape[-1])
-    grad_weight = g_rows.T @ x.reshape(-1, x.shape[-1])
-    return (grad_x, grad_weight, g_rows.sum(axis=0)) if with_bias else (grad_x, grad_weight)
+    if g.ndim != 2:  # one row per example: batch axes flattened, a single example made a row
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    grad_weight = g.T @ x
+    return (grad_x, grad_weight, g.sum(axis=0)) if with_bias else (grad_x, grad_weight)
 
 
 def _linear_error(x: Any, weight: Any, bias: Any) -> Exception:
