@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.bad_input import as_params, assert_clear_error, t23
-from tinygrad_lite import Tensor, Value, gradcheck
+from tinygrad_lite import Tensor, Value, gradcheck, no_grad
 from tinygrad_lite.functional import log_softmax
 
 from .conftest import away_from_zero, positives, reals
@@ -164,6 +164,28 @@ def test_log_softmax_gradient_by_hand():
     total = sum(math.exp(x.data) for x in xs)
     for j, x in enumerate(xs):
         assert x.grad == pytest.approx((1.0 if j == 1 else 0.0) - math.exp(x.data) / total)
+
+
+# ---- requires_grad: the Tensor's rule ------------------------------------------------------
+
+
+def test_values_you_make_require_grad_and_results_inside_no_grad_do_not():
+    a = Value(2.0)
+    assert a.requires_grad and (a * 3).requires_grad
+    with no_grad():
+        y = a * 3
+    assert not y.requires_grad and y.parents == ()
+
+
+def test_a_value_with_requires_grad_false_is_a_constant():
+    a, c = Value(2.0), Value(5.0)
+    c.requires_grad = False
+    y = a * c + c
+    y.backward()
+    assert (y.data, a.grad, c.grad) == (15.0, 5.0, 0.0)
+    c.requires_grad = True  # too late: the graph is what was recorded
+    y.backward()
+    assert (a.grad, c.grad) == (10.0, 0.0)
 
 
 # ---- IEEE arithmetic: inf and nan, never an exception ---------------------------------

@@ -29,11 +29,13 @@ Backward = Callable[[Any], tuple]
 class Node:
     """A vertex of the graph: `data`, its gradient `grad`, and the op that made it.
 
-    `parents` are the op's inputs (empty for a leaf), `op` its name and
-    `backward_fn(g)` its chain-rule step: one gradient per parent (None where
-    none flows). After `backward()`, every node in the graph owns its `grad`,
-    d out / d node, summed over backward passes until `zero_grad()`.
-    Subclasses say how they hold data and gradients:
+    `requires_grad` says whether gradients flow into it: an op's result requires
+    grad when grad is on and one of its inputs does. `parents` are the op's
+    inputs (empty for a leaf), `op` its name and `backward_fn(g)` its chain-rule
+    step: one gradient per parent (None where none flows). After `backward()`,
+    every node in the graph owns its `grad`, d out / d node, summed over
+    backward passes until `zero_grad()`. Subclasses say how they hold data and
+    gradients:
 
     - `_new(data, requires_grad, parents=(), op="", backward_fn=None)`: a node holding `data`;
     - `_vjp(g)`: `backward_fn(g)`, each gradient fitted to its parent's shape;
@@ -41,8 +43,7 @@ class Node:
     - `zero_grad()`: forget the gradient, before the next backward pass.
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "backward_fn", "label", "__weakref__")
-    requires_grad: bool
+    __slots__ = ("data", "grad", "requires_grad", "parents", "op", "backward_fn", "label", "__weakref__")
 
     @staticmethod
     def _new(
@@ -129,24 +130,24 @@ def topological_order(root: Node) -> list[Node]:
     """Every node `root` depends on (through nodes that require grad), parents first.
 
     Depth-first search with an explicit stack instead of recursion, so a chain of
-    any length fits: each entry is (node, parents_done). A node is appended only
-    when it is popped the second time, after all of its parents.
+    any length fits. A node, when first visited, goes back on the stack under a
+    `None` marker and its parents: once they are done, the marker comes off and
+    the node is appended, after all of its parents.
     """
     order: list[Node] = []
     visited: set[Node] = set()
-    stack = [(root, False)]
+    stack: list[Node | None] = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for parent in node.parents:
-            if parent.requires_grad and parent not in visited:
-                stack.append((parent, False))
+        node = stack.pop()
+        if node is None:  # the marker: every parent of the node under it is in `order`
+            order.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            stack.append(node)
+            stack.append(None)
+            for parent in node.parents:
+                if parent.requires_grad and parent not in visited:
+                    stack.append(parent)
     return order
 
 
@@ -181,14 +182,12 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
     gradient, contributions hold one per parent (None where none flows).
     """
     flowing = {root: grad}
-    leaves = []
     detecting = is_anomaly_enabled()
     for node in reversed(topological_order(root)):
+        if not node.parents:  # a leaf: its gradient stays in `flowing` until the end
+            continue
         g = flowing.pop(node, None)
         if g is None:  # no gradient reached it: only inputs that needed none at forward time lead here
-            continue
-        if not node.parents:
-            leaves.append((node, g))
             continue
         node._accumulate(g)
         contributions = node._vjp(g)
@@ -203,7 +202,7 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
                 flowing[parent] = contribution
         if on_step is not None:
             on_step(node, g, contributions)
-    accumulate_leaves(leaves)
+    accumulate_leaves(flowing.items())  # what is left in `flowing` is the leaves'
 
 
 def accumulate_leaves(leaves: Iterable[tuple[Node, Any]]) -> None:
