@@ -220,17 +220,17 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     times g (and divided by the count for reduction="mean").
     """
     _check_scores("cross_entropy", logits, reduction)
-    rows, cols, t_shape = _targets("cross_entropy", targets, logits.shape)
-    checks.not_empty("cross_entropy", logits.shape, -1)
-    log_probs = numerics.log_softmax(logits.data.reshape(-1, logits.shape[-1]), -1)
-    out, scale = _reduce(-log_probs[rows, cols].reshape(t_shape), reduction)
     shape = logits.shape
+    rows, cols, t_shape = _targets("cross_entropy", targets, shape)
+    checks.not_empty("cross_entropy", shape, -1)
+    log_probs = numerics.log_softmax(_as_rows(logits.data), -1)
+    out, scale = _reduce(-_reshaped(log_probs[rows, cols], t_shape), reduction)
 
     def cross_entropy_backward(g: np.ndarray) -> tuple:
         grad = np.exp(log_probs)  # softmax
         grad[rows, cols] -= 1.0
         grad *= g.reshape(-1, 1) if reduction == "none" else scale * g
-        return (grad.reshape(shape),)
+        return (_reshaped(grad, shape),)
 
     return op("cross_entropy", np.asarray(out, logits.dtype), (logits,), cross_entropy_backward)
 
@@ -243,15 +243,15 @@ def nll_loss(log_probs: Tensor, targets: Any, reduction: str = "mean") -> Tensor
     target (divided by the count for "mean"), 0 elsewhere.
     """
     _check_scores("nll_loss", log_probs, reduction)
-    rows, cols, t_shape = _targets("nll_loss", targets, log_probs.shape)
-    lp = log_probs.data.reshape(-1, log_probs.shape[-1])
-    out, scale = _reduce(-lp[rows, cols].reshape(t_shape), reduction)
     shape = log_probs.shape
+    rows, cols, t_shape = _targets("nll_loss", targets, shape)
+    lp = _as_rows(log_probs.data)
+    out, scale = _reduce(-_reshaped(lp[rows, cols], t_shape), reduction)
 
     def nll_backward(g: np.ndarray) -> tuple:
         grad = np.zeros_like(lp)
         grad[rows, cols] = -g.reshape(-1) if reduction == "none" else -scale * g
-        return (grad.reshape(shape),)
+        return (_reshaped(grad, shape),)
 
     return op("nll_loss", np.asarray(out, log_probs.dtype), (log_probs,), nll_backward)
 
@@ -317,6 +317,16 @@ def _targets(name: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndar
     # A copy of the indices (reshape(-1) of a broadcast view copies too): backward uses them later.
     cols = t.reshape(-1).copy()
     return np.arange(cols.size), cols, t.shape
+
+
+def _as_rows(scores: np.ndarray) -> np.ndarray:
+    """Scores (..., C) as a 2-D array of rows (rows, C): one row per example."""
+    return scores if scores.ndim == 2 else scores.reshape(-1, scores.shape[-1])
+
+
+def _reshaped(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """a with `shape` (itself if it has it: a reshape costs a numpy call even when it changes nothing)."""
+    return a if a.shape == shape else a.reshape(shape)
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> tuple[np.ndarray, float]:
