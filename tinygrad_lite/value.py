@@ -271,7 +271,7 @@ def _add_backward(g: float) -> tuple[float, float]:
 def _operand(other: object) -> Value | None:
     """The other operand of a binary op: a number becomes a constant Value, anything else None."""
     if type(other) is float or type(other) is int:  # the usual constant, without the slower checks below
-        return Value._new(float(other), True)
+        return Value._new(other, True)
     if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real):
