@@ -88,8 +88,7 @@ def class_indices(owner: str, name: str, values: np.ndarray, n: int) -> np.ndarr
         raise TypeError(f"{owner}: {name} must be integer class indices, got dtype {values.dtype}")
     if not values.size:
         return values
-    # One pass finds both kinds of bad index: seen as unsigned, a negative index is huge.
-    if np.maximum.reduce(values.view(values.dtype.str.replace("i", "u")), axis=None) >= n:
+    if np.minimum.reduce(values, axis=None) < 0 or np.maximum.reduce(values, axis=None) >= n:
         low, high = values.min(), values.max()
         raise ValueError(
             f"{owner}: {name} must be class indices in [0, {n}), got values from {low} to {high}"
