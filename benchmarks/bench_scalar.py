@@ -194,13 +194,15 @@ def engines() -> list[tuple[str, type, bool]]:
 class SeedNet:
     """The seed network's weights as Values of one engine, and its loss on some examples."""
 
-    def __init__(self, value_cls: type, n: int, hidden: int, examples: list[tuple[int, int]]) -> None:
+    def __init__(
+        self, value_cls: type, n: int, hidden: int, examples: list[tuple[int, int]], adam: type = optim.Adam
+    ) -> None:
         w1, w2 = seed_weights(n, hidden)
         self.value_cls, self.examples = value_cls, examples
         self.w1 = [[value_cls(float(w)) for w in row] for row in w1]
         self.w2 = [[value_cls(float(w)) for w in row] for row in w2]
         self.params = [w for row in self.w1 + self.w2 for w in row]
-        self.opt = optim.Adam(self.params, lr=0.05)
+        self.opt = adam(self.params, lr=0.05)
 
     def loss(self):
         return seed_loss(self.value_cls, self.w1, self.w2, self.examples)

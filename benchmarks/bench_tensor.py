@@ -28,10 +28,12 @@ import _common  # noqa: I001  (first: pins BLAS threads before numpy loads)
 
 import argparse
 import math
+from types import ModuleType
 
 import numpy as np
 
 from _common import Contender, check, fmt_ratio, heading, paired_ratio, run_interleaved, timing_table
+import tinygrad_lite
 from tinygrad_lite import Tensor, nn, optim, shift
 
 SHIFT_CONFIGS = [(5, 2), (11, 2), (30, 3), (100, 4)]
@@ -119,17 +121,19 @@ class OursMLP:
 
     name = "tinygrad_lite nn.MLP"
 
-    def __init__(self, p: dict) -> None:
+    def __init__(self, p: dict, lib: ModuleType = tinygrad_lite) -> None:
+        """`lib` is the package to build with: another version's copy in `compare_revisions.py`."""
         n_in, hidden = p["W1"].shape
-        self.model = nn.MLP(n_in, hidden, p["W2"].shape[1], bias=False, dtype=np.float64)
+        self.model = lib.nn.MLP(n_in, hidden, p["W2"].shape[1], bias=False, dtype=np.float64)
         # nn.Linear keeps weight as (out, in), the transpose of W.
         self.model.load_state_dict({"layers.0.weight": p["W1"].T.copy(), "layers.1.weight": p["W2"].T.copy()})
-        self.opt = optim.Adam(self.model.parameters(), lr=p["lr"])
-        self.x, self.y = Tensor(p["X"]), p["y"]
+        self.opt = lib.optim.Adam(self.model.parameters(), lr=p["lr"])
+        self.x, self.y = lib.Tensor(p["X"]), p["y"]
+        self.cross_entropy = lib.nn.cross_entropy
 
     def step(self) -> tuple:
         logits = self.model(self.x)
-        loss = nn.cross_entropy(logits, self.y)
+        loss = self.cross_entropy(logits, self.y)
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()

@@ -1,0 +1,99 @@
+"""Two versions of tinygrad_lite in one process: did a change make the engine faster or slower?
+
+    .venv/bin/python benchmarks/compare_revisions.py bcc9bb5            # that commit against the working tree
+    .venv/bin/python benchmarks/compare_revisions.py bcc9bb5 HEAD       # two commits
+
+On a shared virtual machine, separate processes run up to 20% apart from one
+run to the next, which hides a change of a few percent. Here both versions live
+in one process, each a copy of its `tinygrad_lite` package under a name of its
+own, and the shared timer (`_common.run_interleaved`) times their steps round
+by round: the ratio is taken per round, and its quartiles are a few percent
+wide. (Both versions' code shares the processor's caches, so a change that
+only adds code shows less here than in a process of its own.)
+
+The steps use what every version since 0.1 has: one Adam step of the seed's
+network as Tensors (`bench_tensor.OursMLP`, N=5 and N=11) and as Values
+(`bench_scalar.SeedNet`, 11-2-11 on its 10 examples), each with its own
+version's optimizer.
+"""
+
+import _common  # noqa: F401, I001  (first: pins BLAS threads before numpy loads)
+
+import argparse
+import importlib
+import io
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+from _common import Contender, heading, machine, run_interleaved, timing_table
+from bench_scalar import SeedNet
+from bench_tensor import OursMLP, shift_problem
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def package_copy(revision: str | None, name: str, into: Path) -> ModuleType:
+    """`tinygrad_lite` at `revision` (None: the working tree), imported as the package `name`."""
+    target = into / name
+    if revision is None:
+        shutil.copytree(REPO / "tinygrad_lite", target, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "--format=tar", revision, "tinygrad_lite"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            for member in tar.getmembers():
+                if member.isfile():
+                    path = target / Path(member.name).relative_to("tinygrad_lite")
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(tar.extractfile(member).read())
+    for source in target.rglob("*.py"):  # its absolute imports name the copy, not the installed package
+        source.write_text(source.read_text().replace("tinygrad_lite", name))
+    sys.path.insert(0, str(into))
+    return importlib.import_module(name)
+
+
+def commit(revision: str) -> str:
+    """The short hash `revision` names (HEAD, a branch or a tag as the commit it was at)."""
+    command = ["git", "-C", str(REPO), "rev-parse", "--short", revision]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def contenders(label: str, lib: ModuleType) -> dict[str, Contender]:
+    """One contender per step, built with `lib`."""
+    seed_net = SeedNet(lib.Value, 11, 2, [(i, i + 1) for i in range(10)], lib.optim.Adam)
+    return {
+        "Tensor step, N=5 H=2": Contender(label, OursMLP(shift_problem(5, 2), lib).step),
+        "Tensor step, N=11 H=2": Contender(label, OursMLP(shift_problem(11, 2), lib).step),
+        "Value step, 11-2-11": Contender(label, seed_net.train_step),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("old", help="a git revision (commit, tag, branch)")
+    parser.add_argument("new", nargs="?", help="a git revision (default: the working tree)")
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:  # kept while the steps run: a package may import lazily
+        old = contenders(f"old ({commit(args.old)})", package_copy(args.old, "tinygrad_lite_old", Path(tmp)))
+        new_label = f"new ({commit(args.new) if args.new else 'working tree'})"
+        new = contenders(new_label, package_copy(args.new, "tinygrad_lite_new", Path(tmp)))
+        print("# Two revisions, one process\n")
+        print(machine())
+        for step in old:
+            pair = [old[step], new[step]]
+            run_interleaved(pair, repeats=args.repeats)
+            heading(step)
+            print(timing_table(pair, [old[step]]))
+
+
+if __name__ == "__main__":
+    main()
