@@ -29,8 +29,8 @@ Backward = Callable[[Any], tuple]
 class Node:
     """A vertex of the graph: `data`, its gradient `grad`, and the op that made it.
 
-    `requires_grad` says whether gradients flow into it: an op's result requires
-    grad when grad is on and one of its inputs does. `parents` are the op's
+    `requires_grad` says whether gradients flow into it: always, for a Value; for
+    a Tensor's result, when grad is on and one of its inputs does. `parents` are the op's
     inputs (empty for a leaf), `op` its name and `backward_fn(g)` its chain-rule
     step: one gradient per parent (None where none flows). After `backward()`,
     every node in the graph owns its `grad`, d out / d node, summed over
@@ -38,12 +38,14 @@ class Node:
     gradients:
 
     - `_new(data, requires_grad, parents=(), op="", backward_fn=None)`: a node holding `data`;
-    - `_vjp(g)`: `backward_fn(g)`, each gradient fitted to its parent's shape;
+    - `_vjp(g)`: `backward_fn(g)`, each gradient fitted to its parent's shape (None for a
+      parent that does not require grad);
     - `_accumulate(g)`: add g into `grad`, as a gradient this node owns;
     - `zero_grad()`: forget the gradient, before the next backward pass.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "parents", "op", "backward_fn", "label", "__weakref__")
+    __slots__ = ("data", "grad", "parents", "op", "backward_fn", "label", "__weakref__")
+    requires_grad: bool
 
     @staticmethod
     def _new(
@@ -177,9 +179,11 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
     in this pass is kept apart in `flowing`, so calling `backward()` twice on one
     graph adds exactly twice the gradient, intermediate nodes included.
 
-    `on_step`, for watching the pass (`viz.replay`), is called after each node's
-    chain-rule step as `on_step(node, g, contributions)`: g is the node's whole
-    gradient, contributions hold one per parent (None where none flows).
+    The leaves (the parameters) keep their gradients in `flowing` until the end
+    and add them together (`accumulate_leaves`). `on_step`, for watching the pass
+    (`viz.replay`), is called after each node's chain-rule step as
+    `on_step(node, g, contributions)`: g is the node's whole gradient,
+    contributions hold one per parent (None where none flows).
     """
     flowing = {root: grad}
     detecting = is_anomaly_enabled()
@@ -202,7 +206,9 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
                 flowing[parent] = contribution
         if on_step is not None:
             on_step(node, g, contributions)
-    accumulate_leaves(flowing.items())  # what is left in `flowing` is the leaves'
+    # Every node a gradient reached is in the order (`_vjp` gives none to an input that does not
+    # require grad), and all but the leaves were popped: what is left is the leaves' gradients.
+    accumulate_leaves(flowing.items())
 
 
 def accumulate_leaves(leaves: Iterable[tuple[Node, Any]]) -> None:

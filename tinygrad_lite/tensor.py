@@ -52,7 +52,7 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
     d out / d self, an array of the same shape and dtype that this tensor owns.
     """
 
-    __slots__ = ()
+    __slots__ = ("requires_grad",)
     __array_ufunc__ = None  # `array + tensor` calls Tensor.__radd__ instead of looping in numpy
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> None:

@@ -23,11 +23,11 @@ class Value(Node):
 
     Drop-in for micrograd's `Value`, including the `_prev` and `_op` names its
     `draw_dot` helper reads. `grad` starts at 0.0 as in micrograd, and every
-    Value you make requires grad (set `requires_grad = False` to make one a
-    constant, as for a Tensor); results made inside `no_grad()` do not.
+    Value requires grad.
     """
 
     __slots__ = ()
+    requires_grad = True
 
     def __init__(self, data: float, label: str = "") -> None:
         if type(data) is not float and not isinstance(data, numbers.Real):  # `type` first: fast for floats
@@ -38,7 +38,6 @@ class Value(Node):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         self.data = float(data)
         self.grad = 0.0
-        self.requires_grad = True
         self.parents: tuple[Value, ...] = ()
         self.op = ""
         self.backward_fn = None
@@ -57,7 +56,6 @@ class Value(Node):
         out = Value.__new__(Value)
         out.data = data if type(data) is float else float(data)
         out.grad = 0.0
-        out.requires_grad = requires_grad
         out.parents, out.op, out.backward_fn, out.label = parents, op, backward_fn, ""
         return out
 
