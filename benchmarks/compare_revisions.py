@@ -43,11 +43,7 @@ def package_copy(revision: str | None, name: str, into: Path) -> ModuleType:
     if revision is None:
         shutil.copytree(REPO / "tinygrad_lite", target, ignore=shutil.ignore_patterns("__pycache__"))
     else:
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", "--format=tar", revision, "tinygrad_lite"],
-            capture_output=True,
-            check=True,
-        ).stdout
+        archive = git("archive", "--format=tar", commit(revision), "tinygrad_lite", text=False)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             for member in tar.getmembers():
                 if member.isfile():
@@ -57,13 +53,24 @@ def package_copy(revision: str | None, name: str, into: Path) -> ModuleType:
     for source in target.rglob("*.py"):  # its absolute imports name the copy, not the installed package
         source.write_text(source.read_text().replace("tinygrad_lite", name))
     sys.path.insert(0, str(into))
-    return importlib.import_module(name)
+    package = importlib.import_module(name)
+    for module in ("nn", "optim"):  # early versions did not import them in __init__
+        importlib.import_module(f"{name}.{module}")
+    return package
 
 
 def commit(revision: str) -> str:
     """The short hash `revision` names (HEAD, a branch or a tag as the commit it was at)."""
-    command = ["git", "-C", str(REPO), "rev-parse", "--short", revision]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    return git("rev-parse", "--short", "--verify", f"{revision}^{{commit}}").strip()
+
+
+def git(*args: str, text: bool = True) -> str | bytes:
+    """What `git args` prints, or exit with git's own message."""
+    result = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=text)
+    if result.returncode:
+        error = result.stderr if text else result.stderr.decode(errors="replace")
+        sys.exit(f"compare_revisions: git {' '.join(args)} failed: {error.strip()}")
+    return result.stdout
 
 
 def contenders(label: str, lib: ModuleType) -> dict[str, Contender]:
