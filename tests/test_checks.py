@@ -44,6 +44,10 @@ BAD_INPUT = [
      r"^log_softmax: axis 1 of shape \(2, 0\) is empty"),
     ("checks.class_indices-range", lambda: checks.class_indices("nll_loss", "targets", np.array([3]), 3),
      ValueError, r"^nll_loss: targets must be class indices in \[0, 3\), got values from 3 to 3"),
+    # A negative index of a small int dtype, with more classes than that dtype's unsigned view would catch.
+    ("checks.class_indices-int8",
+     lambda: checks.class_indices("one_hot", "indices", np.array([-128], np.int8), 200), ValueError,
+     r"^one_hot: indices must be class indices in \[0, 200\), got values from -128 to -128"),
     ("checks.reshaped", lambda: checks.reshaped("reshape", np.ones(6), (4,)), ValueError,
      r"^reshape: cannot reshape a tensor of shape \(6,\) \(6 elements\) into \(4,\)"),
 ]  # fmt: skip
