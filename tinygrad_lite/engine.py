@@ -29,13 +29,13 @@ Backward = Callable[[Any], tuple]
 class Node:
     """A vertex of the graph: `data`, its gradient `grad`, and the op that made it.
 
-    `requires_grad` says whether gradients flow into it: always, for a Value; for
-    a Tensor's result, when grad is on and one of its inputs does. `parents` are the op's
-    inputs (empty for a leaf), `op` its name and `backward_fn(g)` its chain-rule
-    step: one gradient per parent (None where none flows). After `backward()`,
-    every node in the graph owns its `grad`, d out / d node, summed over
-    backward passes until `zero_grad()`. Subclasses say how they hold data and
-    gradients:
+    `requires_grad` says whether gradients flow into it: always, for a Value;
+    for a Tensor's result, when grad is on and one of its inputs does.
+    `parents` are the op's inputs (empty for a leaf), `op` its name and
+    `backward_fn(g)` its chain-rule step: one gradient per parent (None where
+    none flows). After `backward()`, every node in the graph owns its `grad`,
+    d out / d node, summed over backward passes until `zero_grad()`.
+    Subclasses say how they hold data and gradients:
 
     - `_new(data, requires_grad, parents=(), op="", backward_fn=None)`: a node holding `data`;
     - `_vjp(g)`: `backward_fn(g)`, each gradient fitted to its parent's shape (None for a
