@@ -296,10 +296,12 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot():
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("loss_fn", [nn.cross_entropy, nn.nll_loss])
-def test_losses_pass_gradcheck(loss_fn, reduction):
+@pytest.mark.parametrize(
+    "targets", [np.array([[0, 3, 1], [2, 2, 0]]), np.array([1, 3]), np.array(2)], ids=["3-D", "2-D", "1-D"]
+)
+def test_losses_pass_gradcheck(loss_fn, reduction, targets):
     rng = np.random.default_rng(1)
-    x = Tensor(rng.normal(size=(2, 3, 4)), requires_grad=True)
-    targets = np.array([[0, 3, 1], [2, 2, 0]])
+    x = Tensor(rng.normal(size=(*targets.shape, 4)), requires_grad=True)
     assert gradcheck(lambda t: loss_fn(t, targets, reduction=reduction), [x])
 
 
