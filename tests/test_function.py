@@ -262,7 +262,16 @@ BAD_INPUT = [
      r"^WrongShape.backward: the gradient for input 0 has shape \(7,\), expected \(3,\)"),
     ("op-mixed", lambda: op("mix", 1.0, (Value(1.0), tensor(2)), lambda g: (g, g)), TypeError,
      r"^mix: inputs must be all Values or all Tensors, got Value, Tensor"),
+    ("op-mixed-tensor-first", lambda: op("mix", 1.0, (tensor(2), Value(1.0)), lambda g: (g, g)), TypeError,
+     r"^mix: inputs must be all Values or all Tensors, got Tensor, Value"),
+    ("op-mixed-no-grad", lambda: _mixed_under_no_grad(), TypeError,
+     r"^mix: inputs must be all Values or all Tensors, got Value, Tensor"),
 ]  # fmt: skip
+
+
+def _mixed_under_no_grad():
+    with no_grad():
+        return op("mix", 1.0, (Value(1.0), tensor(2)), lambda g: (g, g))
 
 
 def test_a_value_s_grad_stays_a_python_float_through_a_function():

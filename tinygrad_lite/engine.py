@@ -80,21 +80,21 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
         raise ValueError(
             f"{name}: an op needs at least one input node (a Value or a Tensor), got none"
         ) from None
-    needed = 0
-    for x in inputs:
-        if type(x) is not kind:
-            _check_same_kind(name, inputs)
-        if x.requires_grad:
-            needed += 1
     grad_enabled, detecting = _modes.get()
-    if not (needed and grad_enabled):
-        out = kind._new(data, False)
-    else:
-        if needed < len(inputs):  # the graph is what was recorded now: no gradient for the others, ever
-            backward = _only_for(tuple([x.requires_grad for x in inputs]), backward)
+    recording = grad_enabled
+    for x in inputs:
+        if type(x) is not kind or not x.requires_grad:  # the rarer case: an input needs no gradient
+            needs_grad = _needs_grad(name, inputs, kind)
+            recording = grad_enabled and True in needs_grad
+            # The graph is what was recorded now: none for those inputs, even if they require grad later.
+            backward = _only_for(needs_grad, backward)
+            break
+    if recording:
         if detecting:
             backward = _checking_inputs(name, inputs, backward)
         out = kind._new(data, True, inputs, name, backward)
+    else:
+        out = kind._new(data, False)
     if detecting:
         _check_forward(name, out, inputs)
     return out
@@ -116,6 +116,14 @@ def _only_for(needs_grad: tuple[bool, ...], backward: Backward) -> Backward:
         return tuple([grad if need else None for grad, need in zip(backward(g), needs_grad)])
 
     return masked
+
+
+def _needs_grad(name: str, inputs: tuple, kind: type) -> tuple[bool, ...]:
+    """Whether each input requires grad, once they are all of one kind (all Values or all Tensors)."""
+    for x in inputs:
+        if type(x) is not kind:
+            _check_same_kind(name, inputs)
+    return tuple([x.requires_grad for x in inputs])
 
 
 def _check_same_kind(name: str, inputs: tuple) -> None:
