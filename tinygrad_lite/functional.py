@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -121,9 +122,9 @@ def _pointwise(name: str, x: Node, out: Any, slope: Callable[[], Any]) -> Node:
 # ---- the one table of activations every model and picture uses -------------------------------
 
 ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
-    "tanh": lambda x: x.tanh(),
-    "relu": lambda x: x.relu(),
-    "sigmoid": lambda x: x.sigmoid(),
+    "tanh": methodcaller("tanh"),  # x.tanh()
+    "relu": methodcaller("relu"),
+    "sigmoid": methodcaller("sigmoid"),
     "linear": lambda x: x,
     "leaky_relu": leaky_relu,
     "relu6": relu6,
@@ -334,7 +335,7 @@ def _reduce(losses: np.ndarray, reduction: str) -> tuple[np.ndarray, float]:
     if reduction == "none":
         return losses, 1.0
     scale = 1.0 / max(losses.size, 1) if reduction == "mean" else 1.0
-    return losses.sum() * scale, scale
+    return np.add.reduce(losses, axis=None) * scale, scale
 
 
 # ---- the scalar twins ------------------------------------------------------------------------
