@@ -84,7 +84,10 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.requires_grad = requires_grad
-        out.parents, out.op, out.backward_fn, out.label = parents, op, backward_fn, ""
+        out.parents = parents
+        out.op = op
+        out.backward_fn = backward_fn
+        out.label = ""
         return out
 
     def _vjp(self, g: np.ndarray) -> list[np.ndarray | None]:

@@ -56,7 +56,10 @@ class Value(Node):
         out = Value.__new__(Value)
         out.data = data if type(data) is float else float(data)
         out.grad = 0.0
-        out.parents, out.op, out.backward_fn, out.label = parents, op, backward_fn, ""
+        out.parents = parents
+        out.op = op
+        out.backward_fn = backward_fn
+        out.label = ""
         return out
 
     def _vjp(self, g: float) -> tuple:
