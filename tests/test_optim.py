@@ -219,6 +219,27 @@ def test_adam_in_place_gives_the_bits_of_the_rule_written_out(dtype):
         assert to_numbers(params).tobytes() == p.tobytes(), f"step {t}"
 
 
+def test_adam_updates_tensors_together_with_the_bits_of_one_at_a_time():
+    # Tensors of one dtype are updated at once through flat arrays while they all have a gradient
+    # and the same step count; b's missing gradients on steps 2-3 send the rest one at a time.
+    rng = np.random.default_rng(4)
+    shapes = [(2, 3), (3,), (1, 4, 2)]
+    together = [Tensor(rng.normal(size=s), requires_grad=True) for s in shapes]
+    alone = [[Tensor(t.data.copy(), requires_grad=True)] for t in together]
+    opt = optim.Adam(together, lr=0.05, betas=(0.8, 0.99))
+    opts = [optim.Adam(params, lr=0.05, betas=(0.8, 0.99)) for params in alone]
+    for step in range(6):
+        for k, (t, [a]) in enumerate(zip(together, alone)):
+            g = rng.normal(size=shapes[k]) * 10.0 ** rng.integers(-4, 3)
+            t.grad, a.grad = (None, None) if k == 1 and step in (1, 2) else (g.copy(), g.copy())
+        opt.step()
+        for one in opts:
+            one.step()
+        for t, [a] in zip(together, alone):
+            assert t.data.tobytes() == a.data.tobytes(), f"step {step}"
+    assert opt.t == [6, 4, 6]
+
+
 def test_nesterov_looks_ahead_along_the_velocity():
     # With a constant gradient g: buf = g, then 1.9 g; the nesterov steps use g + 0.9 buf.
     p = Value(0.0)

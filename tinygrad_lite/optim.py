@@ -120,6 +120,10 @@ class Adam(Optimizer):
     p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 
     As in PyTorch, t counts the steps in which that parameter had a gradient.
+
+    Tensors of one dtype keep m and v as views into one flat array each: when all
+    of them have a gradient and the same t (the usual step), one set of numpy calls
+    updates them all at once (PyTorch's `foreach`), with the bits of one at a time.
     """
 
     def __init__(
@@ -143,8 +147,13 @@ class Adam(Optimizer):
         self.t = [0] * len(self.params)
         self.m = [_zeros_like(p) for p in self.params]
         self.v = [_zeros_like(p) for p in self.params]
+        self._together = _Together.of(self)  # where it applies, m and v become views into its flat arrays
 
     def step(self) -> None:
+        together, ts = self._together, self.t
+        if together is not None and ts.count(ts[0]) == len(ts) and together.step(self, ts[0] + 1):
+            self.t = [ts[0] + 1] * len(ts)
+            return
         b1, b2 = self.betas
         c1, c2, lr, eps, ts, ms, vs = 1 - b1, 1 - b2, self.lr, self.eps, self.t, self.m, self.v
         last_t = step_size = root_bias2 = 0
@@ -168,8 +177,17 @@ def _adam_arrays(
     data: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, betas: tuple[float, float],
     step_size: float, root_bias2: float, eps: float,
 ) -> None:  # fmt: skip
-    """Adam's update of an array parameter, in place: the float rule's operations in its order,
-    with four temporaries instead of eight (each in-place op gives the bits its fresh-array form gives)."""
+    """Adam's update of an array parameter, in place."""
+    data -= _adam_update(g, m, v, betas, step_size, root_bias2, eps)
+
+
+def _adam_update(
+    g: np.ndarray, m: np.ndarray, v: np.ndarray, betas: tuple[float, float],
+    step_size: float, root_bias2: float, eps: float, out: np.ndarray | None = None,
+) -> np.ndarray:  # fmt: skip
+    """m and v updated in place, and the step to subtract (into `out` if given): the float rule's
+    operations in its order, with four temporaries instead of eight (each in-place op gives the
+    bits its fresh-array form gives)."""
     b1, b2 = betas
     m *= b1
     m += (1 - b1) * g
@@ -180,9 +198,58 @@ def _adam_arrays(
     denominator = np.sqrt(v)  # the same bits as v ** 0.5
     denominator /= root_bias2
     denominator += eps
-    update = m * step_size
+    update = np.multiply(m, step_size, out=out)
     update /= denominator
-    data -= update
+    return update
+
+
+class _Together:
+    """Adam's state for Tensors of one dtype as flat arrays, to update them all at once.
+
+    m, v, the gathered gradients and the update are flat; `adam.m` and `adam.v`
+    become views of each parameter's part, so one parameter at a time sees its own arrays.
+    """
+
+    def __init__(self, adam: Adam) -> None:
+        self.params, self.shapes = adam.params, [p.data.shape for p in adam.params]
+        self.dtype = adam.params[0].data.dtype
+        size = sum(p.data.size for p in adam.params)
+        self.m, self.v, self.grads, self.update = np.zeros((4, size), self.dtype)
+        adam.m, adam.v = self.m_parts, self.v_parts = self.parts(self.m), self.parts(self.v)
+        self.grad_parts, self.update_parts = self.parts(self.grads), self.parts(self.update)
+
+    @classmethod
+    def of(cls, adam: Adam) -> _Together | None:
+        """The flat state, if every parameter is a Tensor and all have one dtype."""
+        params = adam.params
+        if all(isinstance(p.data, np.ndarray) for p in params) and len({p.data.dtype for p in params}) == 1:
+            return cls(adam)
+        return None
+
+    def parts(self, flat: np.ndarray) -> list[np.ndarray]:
+        """`flat` as one view per parameter, of its shape."""
+        ends = np.cumsum([math.prod(shape) for shape in self.shapes])[:-1]
+        return [part.reshape(shape) for part, shape in zip(np.split(flat, ends), self.shapes)]
+
+    def step(self, adam: Adam, t: int) -> bool:
+        """One Adam step at step count t of every parameter at once. False, and nothing done, unless
+        each has a gradient and data of its own shape and dtype, lr is one number and the state is
+        still this one (the shift task's training replaces params, m and v to drop solved copies)."""
+        if adam.params is not self.params or adam.m is not self.m_parts or adam.v is not self.v_parts:
+            return False
+        if type(adam.lr) is not float:  # an array of one lr per copy: one parameter at a time
+            return False
+        for p, shape, part in zip(self.params, self.shapes, self.grad_parts):
+            g = p.grad
+            if g is None or g.shape != shape or p.data.shape != shape or g.dtype != self.dtype:
+                return False
+            part[...] = g
+        (b1, b2), eps = adam.betas, adam.eps
+        step_size, root_bias2 = adam.lr / (1 - b1**t), math.sqrt(1 - b2**t)
+        _adam_update(self.grads, self.m, self.v, adam.betas, step_size, root_bias2, eps, out=self.update)
+        for p, part in zip(self.params, self.update_parts):
+            p.data -= part
+        return True
 
 
 class AdamW(Adam):
