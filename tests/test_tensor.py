@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tests.bad_input import as_params, assert_clear_error, t23
-from tinygrad_lite import AnomalyError, Tensor, Value, detect_anomaly, gradcheck
+from tinygrad_lite import AnomalyError, Tensor, Value, detect_anomaly, engine, gradcheck
 from tinygrad_lite.functional import log_softmax
 
 from .conftest import arrays, away_from_zero, distinct_arrays, positives, reals, shapes
@@ -640,6 +640,27 @@ def test_backward_copies_the_grad_it_is_given():
     y.backward(seed)
     seed[:] = 7
     np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+
+
+def test_every_node_owns_its_grad_though_the_pass_copies_none():
+    # `+` hands both inputs the very same array; each intermediate's .grad is still its own.
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    a, b = x * 2.0, x * 3.0
+    (a + b).sum().backward()
+    a.grad *= 10.0  # clipping one gradient in place
+    np.testing.assert_array_equal(a.grad, [10.0, 10.0])
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+
+
+def test_an_intermediate_s_grad_has_its_own_dtype():
+    # A backward handing a float32 intermediate a float64 gradient: .grad is float32, as for a leaf.
+    x = Tensor(np.ones(2, np.float32), requires_grad=True)
+    h = x * 2.0
+    y = engine.op("widen", h.data.astype(np.float64), (h,), lambda g: (g,))
+    y.backward(np.full(2, 1 / 3))
+    assert h.grad.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_array_equal(h.grad, np.full(2, 1 / 3, np.float32))
 
 
 def test_requires_grad_switched_on_after_the_forward_gets_no_gradient():

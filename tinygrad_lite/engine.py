@@ -44,7 +44,8 @@ class Node:
     - `zero_grad()`: forget the gradient, before the next backward pass.
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "backward_fn", "label", "__weakref__")
+    __slots__ = ("data", "parents", "op", "backward_fn", "label", "__weakref__")
+    grad: Any  # a slot of Value, a property of Tensor
     requires_grad: bool
 
     @staticmethod

@@ -52,7 +52,7 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
     d out / d self, an array of the same shape and dtype that this tensor owns.
     """
 
-    __slots__ = ("requires_grad",)
+    __slots__ = ("requires_grad", "_grad", "_grad_borrowed")
     __array_ufunc__ = None  # `array + tensor` calls Tensor.__radd__ instead of looping in numpy
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -63,7 +63,8 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
                 "pass float data or dtype=np.float32 / np.float64"
             )
         self.data = array
-        self.grad: np.ndarray | None = None
+        self._grad: np.ndarray | None = None
+        self._grad_borrowed = False
         self.requires_grad = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()
         self.op = ""
@@ -82,7 +83,8 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
     ) -> Tensor:
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
-        out.grad = None
+        out._grad = None
+        out._grad_borrowed = False
         out.requires_grad = requires_grad
         out.parents = parents
         out.op = op
@@ -103,10 +105,28 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
             raise _misfit(self, grads) from None
 
     def _accumulate(self, g: np.ndarray) -> None:
-        if self.grad is None:
-            self.grad = np.array(g, dtype=self.data.dtype)  # a copy: this tensor's own
+        if self._grad is None and self.parents:  # an intermediate result: see `grad`
+            self._grad, self._grad_borrowed = g, True
+        elif self._grad is None:
+            self._grad = np.array(g, dtype=self.data.dtype)  # a copy: this tensor's own
         else:
             self.grad += g
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """d out / d self after `backward()` (None before): an array this tensor owns.
+
+        A leaf copies its gradient as it arrives. An intermediate result keeps the
+        array the backward pass handed it and copies it the first time it is read,
+        so that a training step, which never reads one, makes no copy of it.
+        """
+        if self._grad_borrowed:
+            self._grad, self._grad_borrowed = np.array(self._grad, dtype=self.data.dtype), False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: np.ndarray | None) -> None:
+        self._grad, self._grad_borrowed = value, False
 
     def zero_grad(self) -> None:
         """Forget the gradient (set it to None), as PyTorch does."""

@@ -26,7 +26,7 @@ class Value(Node):
     Value requires grad.
     """
 
-    __slots__ = ()
+    __slots__ = ("grad",)
     requires_grad = True
 
     def __init__(self, data: float, label: str = "") -> None:
