@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -238,6 +240,69 @@ def test_adam_updates_tensors_together_with_the_bits_of_one_at_a_time():
         for t, [a] in zip(together, alone):
             assert t.data.tobytes() == a.data.tobytes(), f"step {step}"
     assert opt.t == [6, 4, 6]
+
+
+def _twins(shapes):
+    """Tensors of `shapes`, copies of them, and an Adam that steps the copies one at a time (a Value
+    among its parameters keeps it from updating Tensors together): the reference."""
+    rng = np.random.default_rng(5)
+    tensors = [Tensor(rng.normal(size=s), requires_grad=True) for s in shapes]
+    copies = [Tensor(t.data.copy(), requires_grad=True) for t in tensors]
+    return tensors, copies, optim.Adam([*copies, Value(0.0)], lr=0.1)
+
+
+def _same_bits(a, b):
+    return all(x.data.tobytes() == y.data.tobytes() for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize(
+    "copy_it", [copy.deepcopy, lambda o: pickle.loads(pickle.dumps(o))], ids=["deepcopy", "pickle"]
+)
+def test_a_copied_adam_steps_as_one_at_a_time(copy_it):
+    # A copy's m and v are arrays of its own, no longer views into the flat arrays.
+    tensors, copies, reference = _twins([(2,), (1,)])
+    opt = copy_it(optim.Adam(tensors, lr=0.1))
+    for step in range(3):
+        for t, c in zip(opt.params, copies):
+            missing = t.shape == (1,) and step == 1
+            t.grad, c.grad = (None, None) if missing else (np.ones(t.shape), np.ones(t.shape))
+        opt.step()
+        reference.step()
+    assert _same_bits(opt.params, copies)
+
+
+def test_adam_uses_state_changed_in_place():
+    # Replacing a parameter's m and v, or appending a parameter with its state, takes effect.
+    tensors, copies, _ = _twins([(3,), (2,)])
+    opt, reference = optim.Adam(tensors[:1], lr=0.1), optim.Adam([copies[0], Value(0.0)], lr=0.1)
+    held_steps = opt.t
+    for o, t in ((opt, tensors[0]), (reference, copies[0])):
+        t.grad = np.ones(3)
+        o.step()
+        o.m[0], o.v[0] = np.full(3, 0.5), np.full(3, 0.25)
+        t.grad = np.ones(3)
+        o.step()
+    assert held_steps == [2]
+    assert _same_bits(tensors[:1], copies[:1])
+    start = tensors[1].data.copy()
+    for o, (first, second) in ((opt, tensors), (reference, copies)):
+        o.params.append(second)
+        o.m.append(np.zeros(2))
+        o.v.append(np.zeros(2))
+        o.t.append(0)
+        first.grad, second.grad = np.ones(3), np.full(2, 0.5)
+        o.step()
+    assert _same_bits(tensors, copies)
+    assert not np.array_equal(tensors[1].data, start)
+
+
+def test_adam_takes_a_float_gradient_for_a_tensor():
+    tensors, copies, reference = _twins([(3,)])
+    opt = optim.Adam(tensors, lr=0.1)
+    tensors[0].grad = copies[0].grad = 0.5
+    opt.step()
+    reference.step()
+    assert _same_bits(tensors, copies)
 
 
 def test_nesterov_looks_ahead_along_the_velocity():

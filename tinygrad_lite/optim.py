@@ -7,6 +7,7 @@ update Tensors (in place) and Values alike.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -150,10 +151,15 @@ class Adam(Optimizer):
         self.v = [_zeros_like(p) for p in self.params]
         self._together = _Together.of(self)  # where it applies, m and v become views into its flat arrays
 
+    def __getstate__(self) -> dict:
+        """A copy (`copy`, `deepcopy`, pickle) steps one parameter at a time: a deep copy's m and v
+        are arrays of their own, no longer views into the flat ones."""
+        return {**self.__dict__, "_together": None}
+
     def step(self) -> None:
         together, ts = self._together, self.t
         if together is not None and ts.count(ts[0]) == len(ts) and together.step(self, ts[0] + 1):
-            self.t = [ts[0] + 1] * len(ts)
+            ts[:] = [ts[0] + 1] * len(ts)
             return
         b1, b2 = self.betas
         c1, c2, lr, eps, ts, ms, vs = 1 - b1, 1 - b2, self.lr, self.eps, self.t, self.m, self.v
@@ -212,12 +218,13 @@ class _Together:
     """
 
     def __init__(self, adam: Adam) -> None:
-        self.params, self.shapes = adam.params, [p.data.shape for p in adam.params]
+        self.shapes = [p.data.shape for p in adam.params]
         self.dtype = adam.params[0].data.dtype
         size = sum(p.data.size for p in adam.params)
         self.m, self.v, self.grads, self.update = np.zeros((4, size), self.dtype)
-        adam.m, adam.v = self.m_parts, self.v_parts = self.parts(self.m), self.parts(self.v)
+        self.m_parts, self.v_parts = self.parts(self.m), self.parts(self.v)
         self.grad_parts, self.update_parts = self.parts(self.grads), self.parts(self.update)
+        adam.m, adam.v = list(self.m_parts), list(self.v_parts)
 
     # Together pays while numpy's cost per call outweighs gathering the gradients into one array:
     # measured 0.7x the time one at a time for 64 numbers, 0.93x for 4,096, 1.02x for 16,384, 2x for 65,536.
@@ -231,28 +238,35 @@ class _Together:
             return None
         return cls(adam) if sum(p.data.size for p in params) <= cls.MAX_SIZE else None
 
-    def parts(self, flat: np.ndarray) -> list[np.ndarray]:
+    def parts(self, flat: np.ndarray) -> tuple[np.ndarray, ...]:
         """`flat` as one view per parameter, of its shape."""
         ends = np.cumsum([math.prod(shape) for shape in self.shapes])[:-1]
-        return [part.reshape(shape) for part, shape in zip(np.split(flat, ends), self.shapes)]
+        return tuple(part.reshape(shape) for part, shape in zip(np.split(flat, ends), self.shapes))
+
+    def holds(self, adam: Adam) -> bool:
+        """Whether adam's m and v are still these views, one per parameter. (A caller may replace
+        them: the shift task's training does, to drop solved copies; so may a user resetting one.)"""
+        return (
+            len(adam.params) == len(adam.m) == len(adam.v) == len(self.shapes)
+            and all(map(operator.is_, adam.m, self.m_parts))
+            and all(map(operator.is_, adam.v, self.v_parts))
+        )
 
     def step(self, adam: Adam, t: int) -> bool:
         """One Adam step at step count t of every parameter at once. False, and nothing done, unless
-        each has a gradient and data of its own shape and dtype, lr is one number and the state is
-        still this one (the shift task's training replaces params, m and v to drop solved copies)."""
-        if adam.params is not self.params or adam.m is not self.m_parts or adam.v is not self.v_parts:
+        adam's m and v are these views, lr is one number, and each parameter has an array gradient
+        and data of its own shape and dtype."""
+        if type(adam.lr) is not float or not self.holds(adam):
             return False
-        if type(adam.lr) is not float:  # an array of one lr per copy: one parameter at a time
-            return False
-        for p, shape, part in zip(self.params, self.shapes, self.grad_parts):
-            g = p.grad
-            if g is None or g.shape != shape or p.data.shape != shape or g.dtype != self.dtype:
+        for p, shape, part in zip(adam.params, self.shapes, self.grad_parts):
+            g, data = p.grad, p.data
+            if type(g) is not np.ndarray or g.dtype != self.dtype or g.shape != shape or data.shape != shape:
                 return False
             part[...] = g
         (b1, b2), eps = adam.betas, adam.eps
         step_size, root_bias2 = adam.lr / (1 - b1**t), math.sqrt(1 - b2**t)
         _adam_update(self.grads, self.m, self.v, adam.betas, step_size, root_bias2, eps, out=self.update)
-        for p, part in zip(self.params, self.update_parts):
+        for p, part in zip(adam.params, self.update_parts):
             p.data -= part
         return True
 
