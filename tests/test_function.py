@@ -260,6 +260,8 @@ BAD_INPUT = [
      r"^TwoGradients.backward: returned 2 gradient\(s\) for 1 input\(s\)"),
     ("Function.backward-shape", lambda: WrongShape.apply(tensor(3)).sum().backward(), ValueError,
      r"^WrongShape.backward: the gradient for input 0 has shape \(7,\), expected \(3,\)"),
+    ("op-count-with-a-constant", lambda: _three_gradients_for_two_inputs().sum().backward(), ValueError,
+     r"^three: backward returned 3 gradient\(s\) for 2 input\(s\)"),
     ("op-mixed", lambda: op("mix", 1.0, (Value(1.0), tensor(2)), lambda g: (g, g)), TypeError,
      r"^mix: inputs must be all Values or all Tensors, got Value, Tensor"),
     ("op-mixed-tensor-first", lambda: op("mix", 1.0, (tensor(2), Value(1.0)), lambda g: (g, g)), TypeError,
@@ -269,9 +271,38 @@ BAD_INPUT = [
 ]  # fmt: skip
 
 
+def _three_gradients_for_two_inputs():
+    # One input needs no gradient, so the door masks the backward: the wrong count still shows.
+    x, constant = tensor(3), Tensor(np.ones(3))
+    return op("three", x.data * constant.data, (x, constant), lambda g: (g, g, g))
+
+
 def _mixed_under_no_grad():
     with no_grad():
         return op("mix", 1.0, (Value(1.0), tensor(2)), lambda g: (g, g))
+
+
+class ReluWritingIntoItsGrad(Function):
+    """PyTorch's tutorial ReLU without its clone(): backward writes into the gradient it is given."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        g[x < 0] = 0
+        return g
+
+
+def test_a_backward_writing_into_its_gradient_changes_no_other():
+    x, w = Tensor(np.array([-1.0, 2.0]), requires_grad=True), Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    y = ReluWritingIntoItsGrad.apply(x)
+    (y * w).sum().backward()
+    np.testing.assert_array_equal(y.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(x.grad, [0.0, 4.0])
 
 
 def test_a_value_s_grad_stays_a_python_float_through_a_function():

@@ -40,7 +40,7 @@ class Node:
     - `_new(data, requires_grad, parents=(), op="", backward_fn=None)`: a node holding `data`;
     - `_vjp(g)`: `backward_fn(g)`, each gradient fitted to its parent's shape (None for a
       parent that does not require grad);
-    - `_accumulate(g)`: add g into `grad`, as a gradient this node owns;
+    - `_accumulate(g)`: add g into `grad`, so that `.grad` is this node's own array;
     - `zero_grad()`: forget the gradient, before the next backward pass.
     """
 
@@ -86,7 +86,7 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     for x in inputs:
         if type(x) is not kind or not x.requires_grad:  # the rarer case: an input needs no gradient
             needs_grad = _needs_grad(name, inputs, kind)
-            recording = grad_enabled and True in needs_grad
+            recording = grad_enabled and any(needs_grad)
             # The graph is what was recorded now: none for those inputs, even if they require grad later.
             backward = _only_for(needs_grad, backward)
             break
@@ -114,7 +114,10 @@ def _only_for(needs_grad: tuple[bool, ...], backward: Backward) -> Backward:
     """`backward`, giving None for the inputs that did not require grad when the op ran."""
 
     def masked(g: Any) -> tuple:
-        return tuple([grad if need else None for grad, need in zip(backward(g), needs_grad)])
+        grads = backward(g)
+        if type(grads) is not tuple or len(grads) != len(needs_grad):
+            return grads  # as it came, for the node to report the wrong count
+        return tuple([grad if need else None for grad, need in zip(grads, needs_grad)])
 
     return masked
 
@@ -192,7 +195,8 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
     and add them together (`accumulate_leaves`). `on_step`, for watching the pass
     (`viz.replay`), is called after each node's chain-rule step as
     `on_step(node, g, contributions)`: g is the node's whole gradient,
-    contributions hold one per parent (None where none flows).
+    contributions hold one per parent (None where none flows). `grad` itself
+    flows, not a copy (`Tensor.backward` passes one): do not change it after.
     """
     flowing = {root: grad}
     detecting = is_anomaly_enabled()
