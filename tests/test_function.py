@@ -305,6 +305,30 @@ def test_a_backward_writing_into_its_gradient_changes_no_other():
     np.testing.assert_array_equal(x.grad, [0.0, 4.0])
 
 
+LAYOUTS_SEEN: list[bool] = []
+
+
+class Layout(Function):
+    """The identity, noting the memory order of the gradient its backward gets."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        LAYOUTS_SEEN.append(g.flags.f_contiguous and not g.flags.c_contiguous)
+        return g
+
+
+def test_a_function_s_backward_gets_its_gradient_in_its_own_memory_order():
+    # The copy keeps g's layout, so a sum in backward adds in the same order as on g itself.
+    LAYOUTS_SEEN.clear()
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    (Layout.apply(x).T * Tensor(np.ones((3, 2)))).sum().backward()
+    assert LAYOUTS_SEEN == [True]
+
+
 def test_a_value_s_grad_stays_a_python_float_through_a_function():
     v = Value(0.5)
     Sin.apply(v).backward()

@@ -296,6 +296,18 @@ def test_adam_uses_state_changed_in_place():
     assert not np.array_equal(tensors[1].data, start)
 
 
+def test_adam_steps_a_parameter_whose_data_became_a_number_as_one_at_a_time():
+    # `p.data * 1.0` of a 0-d array is a numpy float, not an array: no update together.
+    tensors, copies, reference = _twins([(), (2,)])
+    opt = optim.Adam(tensors, lr=0.1)
+    for o, (zero_d, other) in ((opt, tensors), (reference, copies)):
+        zero_d.data = zero_d.data * 1.0
+        zero_d.grad, other.grad = np.ones(()), np.ones(2)
+        o.step()
+    assert [float(t.data) for t in tensors[:1]] == [float(c.data) for c in copies[:1]]
+    assert _same_bits(tensors[1:], copies[1:])
+
+
 def test_adam_takes_a_float_gradient_for_a_tensor():
     tensors, copies, reference = _twins([(3,)])
     opt = optim.Adam(tensors, lr=0.1)

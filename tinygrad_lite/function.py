@@ -82,9 +82,9 @@ class Function:
         shapes = [None if isinstance(x.data, float) else x.data.shape for x in nodes]  # None: a Value
 
         def backward(g: Any) -> tuple:
-            # A copy: PyTorch's backwards may write into theirs (`grad_output[x < 0] = 0`), and the
-            # array the engine hands over may be other nodes' gradient too.
-            grads = cls.backward(ctx, g.copy() if isinstance(g, np.ndarray) else g)
+            # A copy (in g's own memory order, so sums over it keep their bits): PyTorch's backwards may
+            # write into theirs (`grad_output[x < 0] = 0`), and the engine's g may be other nodes' too.
+            grads = cls.backward(ctx, g.copy(order="K") if isinstance(g, np.ndarray) else g)
             grads = grads if isinstance(grads, (tuple, list)) else (grads,)
             if len(grads) != len(inputs):
                 raise ValueError(

@@ -158,7 +158,8 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         together, ts = self._together, self.t
-        if together is not None and ts.count(ts[0]) == len(ts) and together.step(self, ts[0] + 1):
+        same_count = type(ts) is list and len(ts) == len(self.params) and ts.count(ts[0]) == len(ts)
+        if together is not None and same_count and together.step(self, ts[0] + 1):
             ts[:] = [ts[0] + 1] * len(ts)
             return
         b1, b2 = self.betas
@@ -260,7 +261,9 @@ class _Together:
             return False
         for p, shape, part in zip(adam.params, self.shapes, self.grad_parts):
             g, data = p.grad, p.data
-            if type(g) is not np.ndarray or g.dtype != self.dtype or g.shape != shape or data.shape != shape:
+            if type(g) is not np.ndarray or g.dtype != self.dtype or g.shape != shape:
+                return False
+            if type(data) is not np.ndarray or data.shape != shape:
                 return False
             part[...] = g
         (b1, b2), eps = adam.betas, adam.eps
