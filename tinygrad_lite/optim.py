@@ -7,7 +7,6 @@ update Tensors (in place) and Values alike.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -121,11 +120,6 @@ class Adam(Optimizer):
     p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 
     As in PyTorch, t counts the steps in which that parameter had a gradient.
-
-    Small Tensors of one dtype (8,192 numbers in all at most) keep m and v as views
-    into one flat array each: when all of them have a gradient and the same t (the
-    usual step), one set of numpy calls updates them all at once (PyTorch's
-    `foreach`), with the bits of one at a time.
     """
 
     def __init__(
@@ -149,19 +143,8 @@ class Adam(Optimizer):
         self.t = [0] * len(self.params)
         self.m = [_zeros_like(p) for p in self.params]
         self.v = [_zeros_like(p) for p in self.params]
-        self._together = _Together.of(self)  # where it applies, m and v become views into its flat arrays
-
-    def __getstate__(self) -> dict:
-        """A copy (`copy`, `deepcopy`, pickle) steps one parameter at a time: a deep copy's m and v
-        are arrays of their own, no longer views into the flat ones."""
-        return {**self.__dict__, "_together": None}
 
     def step(self) -> None:
-        together, ts = self._together, self.t
-        same_count = type(ts) is list and len(ts) == len(self.params) and ts.count(ts[0]) == len(ts)
-        if together is not None and same_count and together.step(self, ts[0] + 1):
-            ts[:] = [ts[0] + 1] * len(ts)
-            return
         b1, b2 = self.betas
         c1, c2, lr, eps, ts, ms, vs = 1 - b1, 1 - b2, self.lr, self.eps, self.t, self.m, self.v
         last_t = step_size = root_bias2 = 0
@@ -185,17 +168,8 @@ def _adam_arrays(
     data: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, betas: tuple[float, float],
     step_size: float, root_bias2: float, eps: float,
 ) -> None:  # fmt: skip
-    """Adam's update of an array parameter, in place."""
-    data -= _adam_update(g, m, v, betas, step_size, root_bias2, eps)
-
-
-def _adam_update(
-    g: np.ndarray, m: np.ndarray, v: np.ndarray, betas: tuple[float, float],
-    step_size: float, root_bias2: float, eps: float, out: np.ndarray | None = None,
-) -> np.ndarray:  # fmt: skip
-    """m and v updated in place, and the step to subtract (into `out` if given): the float rule's
-    operations in its order, with four temporaries instead of eight (each in-place op gives the
-    bits its fresh-array form gives)."""
+    """Adam's update of an array parameter, in place: the float rule's operations in its order,
+    with four temporaries instead of eight (each in-place op gives the bits its fresh-array form gives)."""
     b1, b2 = betas
     m *= b1
     m += (1 - b1) * g
@@ -206,72 +180,9 @@ def _adam_update(
     denominator = np.sqrt(v)  # the same bits as v ** 0.5
     denominator /= root_bias2
     denominator += eps
-    update = np.multiply(m, step_size, out=out)
+    update = m * step_size
     update /= denominator
-    return update
-
-
-class _Together:
-    """Adam's state for Tensors of one dtype as flat arrays, to update them all at once.
-
-    m, v, the gathered gradients and the update are flat; `adam.m` and `adam.v`
-    become views of each parameter's part, so one parameter at a time sees its own arrays.
-    """
-
-    def __init__(self, adam: Adam) -> None:
-        self.shapes = [p.data.shape for p in adam.params]
-        self.dtype = adam.params[0].data.dtype
-        size = sum(p.data.size for p in adam.params)
-        self.m, self.v, self.grads, self.update = np.zeros((4, size), self.dtype)
-        self.m_parts, self.v_parts = self.parts(self.m), self.parts(self.v)
-        self.grad_parts, self.update_parts = self.parts(self.grads), self.parts(self.update)
-        adam.m, adam.v = list(self.m_parts), list(self.v_parts)
-
-    # Together pays while numpy's cost per call outweighs gathering the gradients into one array:
-    # measured 0.7x the time one at a time for 64 numbers, 0.93x for 4,096, 1.02x for 16,384, 2x for 65,536.
-    MAX_SIZE = 8192
-
-    @classmethod
-    def of(cls, adam: Adam) -> _Together | None:
-        """The flat state, if every parameter is a Tensor, all have one dtype and few numbers in all."""
-        params = adam.params
-        if not all(isinstance(p.data, np.ndarray) for p in params) or len({p.data.dtype for p in params}) > 1:
-            return None
-        return cls(adam) if sum(p.data.size for p in params) <= cls.MAX_SIZE else None
-
-    def parts(self, flat: np.ndarray) -> tuple[np.ndarray, ...]:
-        """`flat` as one view per parameter, of its shape."""
-        ends = np.cumsum([math.prod(shape) for shape in self.shapes])[:-1]
-        return tuple(part.reshape(shape) for part, shape in zip(np.split(flat, ends), self.shapes))
-
-    def holds(self, adam: Adam) -> bool:
-        """Whether adam's m and v are still these views, one per parameter. (A caller may replace
-        them: the shift task's training does, to drop solved copies; so may a user resetting one.)"""
-        return (
-            len(adam.params) == len(adam.m) == len(adam.v) == len(self.shapes)
-            and all(map(operator.is_, adam.m, self.m_parts))
-            and all(map(operator.is_, adam.v, self.v_parts))
-        )
-
-    def step(self, adam: Adam, t: int) -> bool:
-        """One Adam step at step count t of every parameter at once. False, and nothing done, unless
-        adam's m and v are these views, lr is one number, and each parameter has an array gradient
-        and data of its own shape and dtype."""
-        if type(adam.lr) is not float or not self.holds(adam):
-            return False
-        for p, shape, part in zip(adam.params, self.shapes, self.grad_parts):
-            g, data = p.grad, p.data
-            if type(g) is not np.ndarray or g.dtype != self.dtype or g.shape != shape:
-                return False
-            if type(data) is not np.ndarray or data.shape != shape:
-                return False
-            part[...] = g
-        (b1, b2), eps = adam.betas, adam.eps
-        step_size, root_bias2 = adam.lr / (1 - b1**t), math.sqrt(1 - b2**t)
-        _adam_update(self.grads, self.m, self.v, adam.betas, step_size, root_bias2, eps, out=self.update)
-        for p, part in zip(adam.params, self.update_parts):
-            p.data -= part
-        return True
+    data -= update
 
 
 class AdamW(Adam):
