@@ -105,12 +105,12 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
             raise _misfit(self, grads) from None
 
     def _accumulate(self, g: np.ndarray) -> None:
-        if self._grad is None and self.parents:  # an intermediate result: see `grad`
+        if self._grad is not None:
+            self.grad += g  # reading `grad` first makes a borrowed array this tensor's own
+        elif self.parents:  # an intermediate result: see `grad`
             self._grad, self._grad_borrowed = g, True
-        elif self._grad is None:
-            self._grad = np.array(g, dtype=self.data.dtype)  # a copy: this tensor's own
         else:
-            self.grad += g
+            self._grad = self._own_copy(g)
 
     @property
     def grad(self) -> np.ndarray | None:
@@ -121,12 +121,16 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
         so that a training step, which never reads one, makes no copy of it.
         """
         if self._grad_borrowed:
-            self._grad, self._grad_borrowed = np.array(self._grad, dtype=self.data.dtype), False
+            self._grad, self._grad_borrowed = self._own_copy(self._grad), False
         return self._grad
 
     @grad.setter
     def grad(self, value: np.ndarray | None) -> None:
         self._grad, self._grad_borrowed = value, False
+
+    def _own_copy(self, g: np.ndarray) -> np.ndarray:
+        """g copied, in this tensor's dtype."""
+        return np.array(g, dtype=self.data.dtype)
 
     def zero_grad(self) -> None:
         """Forget the gradient (set it to None), as PyTorch does."""
