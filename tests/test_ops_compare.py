@@ -1,6 +1,6 @@
-"""Tests for comparisons and tensor basics (tensor.py, value.py): < <= > >= == != on Tensors (boolean, no
-gradient) and Values (Python bools), graphs with tensors in sets and dicts, len, numel, bool, isclose,
-allclose and dot with numpy's rules."""
+"""Tests for comparisons (comparisons.py, value.py) and tensor basics (tensor.py): < <= > >= == != on
+Tensors (boolean, no gradient) and Values (Python bools), graphs with tensors in sets and dicts, len,
+numel, bool, isclose, allclose and dot with numpy's rules."""
 
 from __future__ import annotations
 
@@ -138,6 +138,14 @@ def test_isclose_of_nan_and_inf_as_numpy():
     assert not isclose(a, b).requires_grad
 
 
+def test_isclose_takes_the_tensor_on_either_side_and_b_stays_the_reference():
+    a, b = np.array([1.0, 100.0]), np.array([1.5, 110.0])  # |a - b| <= rtol * |b| holds for b, not for a
+    expected = np.isclose(a, b, rtol=0.091, atol=0.0)
+    np.testing.assert_array_equal(isclose(a, Tensor(b), rtol=0.091, atol=0.0).data, expected)
+    np.testing.assert_array_equal(isclose(Tensor(a), b, rtol=0.091, atol=0.0).data, expected)
+    assert expected.tolist() == [False, True] and not np.isclose(b, a, rtol=0.091, atol=0.0)[1]
+
+
 # ---- dot, with numpy's rules ------------------------------------------------------------------------
 
 DOT_SHAPES = {
@@ -210,6 +218,8 @@ BAD_INPUT = [
     ("allclose-atol", lambda: t23().allclose(t23(), atol="a"), ValueError,
      r"^isclose: atol must be a non-negative number, got 'a'"),
     ("allclose-data", lambda: allclose(t23(), "abc"), TypeError, r"^Tensor: data must be a number"),
+    ("isclose-no-tensor", lambda: isclose(np.ones(3), np.ones(3)), TypeError,
+     r"^isclose: expects at least one Tensor \(numpy.isclose compares arrays\), got ndarray and ndarray"),
     ("dot-shapes", lambda: t23().dot(Tensor(np.ones((2, 2)))), ValueError,
      r"^dot: cannot multiply \(2, 3\) by \(2, 2\): inner dimensions 3 and 2 differ"),
     ("dot-str", lambda: t23().dot("a"), TypeError, r"^dot: expects a Tensor, an array or a number, got str"),

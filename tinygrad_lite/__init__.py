@@ -9,13 +9,14 @@ when you first use one of them.
 from typing import Any
 
 from . import functional, nn, optim, shift
+from .comparisons import allclose, isclose
 from .compiler import compile  # shadows the builtin only as tinygrad_lite.compile, as torch.compile does
 from .elementwise import maximum, minimum, where
 from .engine import AnomalyError, detect_anomaly, is_grad_enabled, no_grad, op
 from .function import Context, Function
 from .gradcheck import GradcheckError, gradcheck
 from .io import CheckpointError, load, save
-from .tensor import Tensor, allclose, isclose
+from .tensor import Tensor
 from .value import Value
 
 _PICTURES = ("Player", "draw_graph", "draw_network", "training_film", "watch_backward")

@@ -4,7 +4,8 @@ A mixin of `Tensor` (`class Tensor(Node, CreationOps, ElementwiseOps, ...)`): ea
 is a class method, `Tensor.zeros(2, 3)`, that checks its arguments, fills a numpy
 array and wraps it as a leaf. Sizes come as ints or as one tuple; random ones
 draw from `rng`, a numpy Generator or an int seed, so the same seed gives the
-same numbers. Float tensors are float32 unless `dtype` says otherwise.
+same numbers. Float tensors are float32 unless `dtype` says otherwise, the rule
+`to_array`, below, keeps for every tensor made from data.
 """
 
 from __future__ import annotations
@@ -70,3 +71,25 @@ class CreationOps:
         idx = np.asarray(indices.data if isinstance(indices, Node) else indices)
         rows = np.eye(n, dtype=checks.dtype("one_hot", dtype))
         return cls(rows[checks.class_indices("one_hot", "indices", idx, n)])
+
+
+def to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
+    """data as a fresh numeric array: Python floats become float32, numpy keeps its dtype."""
+    if isinstance(data, CreationOps):  # a Tensor
+        data = data.data
+    if data is None or isinstance(data, (str, bytes, dict, set)):
+        raise TypeError(
+            "Tensor: data must be a number, a (nested) list of numbers or an array, "
+            f"got {type(data).__name__}"
+        )
+    try:
+        array = np.array(data, dtype=dtype)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"Tensor: cannot turn {type(data).__name__} into an array of numbers: {error}"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: data must be numbers, got an array of dtype {array.dtype}")
+    if dtype is None and array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+        array = array.astype(np.float32)
+    return array

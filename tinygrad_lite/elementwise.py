@@ -2,7 +2,7 @@
 
 Each backward multiplies g by the op's derivative, elementwise.
 
-A mixin of `Tensor` (`class Tensor(Node, ElementwiseOps, ReductionOps, ShapeOps)`):
+A mixin of `Tensor` (`class Tensor(Node, CreationOps, ElementwiseOps, ...)`):
 the methods are the Tensor's own, kept in this file so that each kind of op
 reads in one sitting. Each computes its output with numpy and hands `op()` its
 backward, closing over arrays taken now.

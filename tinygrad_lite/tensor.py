@@ -7,10 +7,10 @@ reference cycle forms and a graph is freed as soon as nothing points at it.
 Inputs that were broadcast get their gradient summed back to their own shape in
 `_vjp`, once, for every op.
 
-This file holds the Tensor itself (its plumbing and basics), the binary ops
-with `dot`, and the comparisons (boolean results outside the graph, with
-`isclose` and `allclose`). The constructors (`creation.py`) and the other ops,
-by kind (`elementwise.py`, `reductions.py`, `shapes.py`), are mixed into the class.
+This file holds the Tensor itself (its plumbing and basics) and the binary ops
+with `dot`. The constructors (`creation.py`), the other ops by kind
+(`elementwise.py`, `reductions.py`, `shapes.py`) and the comparisons
+(`comparisons.py`) are mixed into the class.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import checks, engine
-from .creation import CreationOps
+from .comparisons import ComparisonOps
+from .creation import CreationOps, to_array
 from .elementwise import ElementwiseOps
 from .engine import Node, op
 from .reductions import ReductionOps
@@ -30,19 +31,7 @@ from .shapes import ShapeOps
 ArrayLike = Any  # numbers, nested lists, numpy arrays
 
 
-def _comparison(name: str, fn: np.ufunc, symbol: str) -> Any:
-    """The operator `symbol` as a Tensor method: elementwise, broadcast, a boolean result without gradient."""
-
-    def compare(self: Tensor, other: Any) -> Tensor:
-        if (other := self._operand(other)) is None:
-            return NotImplemented
-        return Tensor._new(_broadcasting(name, fn, self, other), False)
-
-    compare.__doc__ = f"a {symbol} b elementwise: a boolean Tensor that does not require grad."
-    return compare
-
-
-class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
+class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps, ComparisonOps):
     """An n-dimensional array that remembers how it was computed.
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data` (a number, a
@@ -321,27 +310,6 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
         flat = b.transpose(order).reshape(inner, -1)
         return (self @ flat).reshape(*self.shape[:-1], *b.shape[:-2], b.shape[-1])
 
-    # ---- comparisons: elementwise, boolean results outside the graph ---------------------------
-
-    # Comparing defines __eq__, which would unset the hash: a Tensor stays hashable by identity,
-    # so the sets and dicts of the backward pass still tell nodes apart.
-    __hash__ = Node.__hash__
-
-    __lt__ = _comparison("lt", np.less, "<")
-    __le__ = _comparison("le", np.less_equal, "<=")
-    __gt__ = _comparison("gt", np.greater, ">")
-    __ge__ = _comparison("ge", np.greater_equal, ">=")
-    __eq__ = _comparison("eq", np.equal, "==")  # PyTorch's meaning; `is` still tells tensors apart
-    __ne__ = _comparison("ne", np.not_equal, "!=")
-
-    def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
-        """|a - b| <= atol + rtol * |b| elementwise, numpy's test and defaults (boolean, no gradient)."""
-        return isclose(self, other, rtol, atol, equal_nan)
-
-    def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-        """True when every element is `isclose`, numpy's test and defaults."""
-        return allclose(self, other, rtol, atol, equal_nan)
-
     def _operand(self, other: Any) -> Tensor | None:
         """The other operand of a binary op as a Tensor: numbers and lists take self's float dtype."""
         if isinstance(other, Tensor):
@@ -354,24 +322,6 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps):
         if isinstance(other, np.ndarray):
             return Tensor(other)
         return None
-
-
-def isclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
-    """|a - b| <= atol + rtol * |b|, elementwise, as `numpy.isclose` (same defaults, b the reference).
-
-    a and b are Tensors, arrays or numbers; the result is a boolean Tensor outside the graph.
-    """
-    for name, tol in (("rtol", rtol), ("atol", atol)):
-        if not checks.is_number(tol) or not tol >= 0:
-            raise ValueError(f"isclose: {name} must be a non-negative number, got {tol!r}")
-    x, y = (t.data if isinstance(t, Tensor) else to_array(t, None) for t in (a, b))
-    checks.broadcast("isclose", x.shape, y.shape)
-    return Tensor._new(np.isclose(x, y, rtol, atol, bool(equal_nan)), False)
-
-
-def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-    """True when `isclose(a, b)` holds for every element, as `numpy.allclose`."""
-    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
 
 
 # ---- helpers the ops share ------------------------------------------------------------------
@@ -430,28 +380,6 @@ def _matmul_backward(a: np.ndarray, b: np.ndarray, g: np.ndarray, need_a: bool, 
 def _divide_backward(g: np.ndarray, b: np.ndarray, out: np.ndarray) -> tuple:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return g / b, -(out / b) * g
-
-
-def to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
-    """data as a fresh numeric array: Python floats become float32, numpy keeps its dtype."""
-    if isinstance(data, Tensor):
-        data = data.data
-    if data is None or isinstance(data, (str, bytes, dict, set)):
-        raise TypeError(
-            "Tensor: data must be a number, a (nested) list of numbers or an array, "
-            f"got {type(data).__name__}"
-        )
-    try:
-        array = np.array(data, dtype=dtype)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"Tensor: cannot turn {type(data).__name__} into an array of numbers: {error}"
-        ) from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor: data must be numbers, got an array of dtype {array.dtype}")
-    if dtype is None and array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
-        array = array.astype(np.float32)
-    return array
 
 
 def _seed_gradient(root: Tensor, grad: ArrayLike | None) -> np.ndarray:
