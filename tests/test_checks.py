@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.bad_input import as_params, assert_clear_error
-from tinygrad_lite import checks
+from tinygrad_lite import Tensor, checks
 
 
 def test_the_validators_return_what_the_caller_wants():
@@ -21,6 +21,8 @@ def test_the_validators_return_what_the_caller_wants():
     assert checks.axes("sum", (-1, 0), (2, 3, 4)) == (0, 2) and checks.axes("sum", None, (2, 3)) == (0, 1)
     assert checks.single_axis("log_softmax", -1, (2, 3)) == 1
     assert checks.broadcast("add", (2, 1), (3,)) == (2, 3)
+    col, row = np.ones((2, 1)), np.arange(3.0)
+    np.testing.assert_array_equal(checks.broadcasting("add", np.add, Tensor(col), Tensor(row)), col + row)
     assert checks.permutation("transpose", (), (2, 3, 4)) == (2, 1, 0)
     np.testing.assert_array_equal(checks.class_indices("one_hot", "indices", np.array([0, 2]), 3), [0, 2])
 
@@ -48,6 +50,13 @@ BAD_INPUT = [
     ("checks.class_indices-int8",
      lambda: checks.class_indices("one_hot", "indices", np.array([-128], np.int8), 200), ValueError,
      r"^one_hot: indices must be class indices in \[0, 200\), got values from -128 to -128"),
+    ("checks.broadcasting-shapes",
+     lambda: checks.broadcasting("lt", np.less, Tensor(np.ones(2)), Tensor(np.ones(3))), ValueError,
+     r"^lt: cannot broadcast shapes \(2,\) and \(3,\)"),
+    # Not the shapes: numpy refuses the values, and the error still names the op and both dtypes.
+    ("checks.broadcasting-values",
+     lambda: checks.broadcasting("pow", np.power, Tensor([2, 3]), Tensor([-1, 2])), ValueError,
+     r"^pow: Integers to negative integer powers are not allowed\. \(dtypes int\d+ and int\d+\)"),
     ("checks.reshaped", lambda: checks.reshaped("reshape", np.ones(6), (4,)), ValueError,
      r"^reshape: cannot reshape a tensor of shape \(6,\) \(6 elements\) into \(4,\)"),
 ]  # fmt: skip

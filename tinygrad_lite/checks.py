@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -158,6 +158,16 @@ def broadcast(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...
             f"{op}: cannot broadcast shapes {a} and {b} "
             "(each dimension must match or be 1, counting from the right)"
         ) from None
+
+
+def broadcasting(op: str, fn: Callable[[Any, Any], np.ndarray], a: Any, b: Any) -> np.ndarray:
+    """fn(a.data, b.data) for two tensors, broadcast by numpy, or a ValueError naming `op` and the shapes."""
+    try:
+        return fn(a.data, b.data)
+    except ValueError as error:
+        broadcast(op, a.shape, b.shape)
+        # Not the shapes: numpy refused the values, e.g. integers to a negative integer power.
+        raise ValueError(f"{op}: {error} (dtypes {a.dtype} and {b.dtype})") from None
 
 
 # ---- numpy calls whose errors would name numpy's internals, not the op ---------------------

@@ -26,11 +26,7 @@ def _comparison(name: str, fn: np.ufunc, symbol: str) -> Any:
     def compare(self: Tensor, other: Any) -> Tensor:
         if (other := self._operand(other)) is None:
             return NotImplemented
-        try:
-            return self._new(fn(self.data, other.data), False)
-        except ValueError:
-            checks.broadcast(name, self.shape, other.shape)  # the shapes, named
-            raise
+        return self._new(checks.broadcasting(name, fn, self, other), False)
 
     compare.__doc__ = f"a {symbol} b elementwise: a boolean Tensor that does not require grad."
     return compare
@@ -64,21 +60,27 @@ class ComparisonOps:
 def isclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
     """|a - b| <= atol + rtol * |b|, elementwise, as `numpy.isclose` (same defaults, b the reference).
 
-    a and b are Tensors, arrays or numbers, at least one a Tensor (as `torch.isclose`;
-    for arrays alone there is `numpy.isclose`). The result is a boolean Tensor outside the graph.
+    a and b are Tensors, arrays or numbers, at least one a Tensor (for arrays alone
+    there is `numpy.isclose`). The result is a boolean Tensor outside the graph.
     """
-    tensor = next((t for t in (a, b) if isinstance(t, ComparisonOps)), None)
-    if tensor is None:
-        kinds = f"{type(a).__name__} and {type(b).__name__}"
-        raise TypeError(f"isclose: expects at least one Tensor (numpy.isclose compares arrays), got {kinds}")
-    for name, tol in (("rtol", rtol), ("atol", atol)):
-        if not checks.is_number(tol) or not tol >= 0:
-            raise ValueError(f"isclose: {name} must be a non-negative number, got {tol!r}")
-    x, y = (t.data if isinstance(t, ComparisonOps) else to_array(t, None) for t in (a, b))
-    checks.broadcast("isclose", x.shape, y.shape)
-    return tensor._new(np.isclose(x, y, rtol, atol, bool(equal_nan)), False)
+    tensor, close = _close("isclose", a, b, rtol, atol, equal_nan)
+    return tensor._new(close, False)
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-    """True when `isclose(a, b)` holds for every element, as `numpy.allclose`."""
-    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+    """True when `isclose(a, b)` holds for every element, as `numpy.allclose` (at least one a Tensor)."""
+    return bool(_close("allclose", a, b, rtol, atol, equal_nan)[1].all())
+
+
+def _close(owner: str, a: Any, b: Any, rtol: Any, atol: Any, equal_nan: Any) -> tuple[Tensor, np.ndarray]:
+    """The first Tensor of a and b, and numpy's isclose of their data, once the arguments are checked."""
+    tensor = next((t for t in (a, b) if isinstance(t, ComparisonOps)), None)
+    if tensor is None:
+        kinds = f"{type(a).__name__} and {type(b).__name__}"
+        raise TypeError(f"{owner}: expects at least one Tensor (numpy.{owner} compares arrays), got {kinds}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not checks.is_number(tol) or not tol >= 0:
+            raise ValueError(f"{owner}: {name} must be a non-negative number, got {tol!r}")
+    x, y = (t.data if isinstance(t, ComparisonOps) else to_array(t, None) for t in (a, b))
+    checks.broadcast(owner, x.shape, y.shape)
+    return tensor, np.isclose(x, y, rtol, atol, bool(equal_nan))

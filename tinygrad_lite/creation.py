@@ -4,8 +4,9 @@ A mixin of `Tensor` (`class Tensor(Node, CreationOps, ElementwiseOps, ...)`): ea
 is a class method, `Tensor.zeros(2, 3)`, that checks its arguments, fills a numpy
 array and wraps it as a leaf. Sizes come as ints or as one tuple; random ones
 draw from `rng`, a numpy Generator or an int seed, so the same seed gives the
-same numbers. Float tensors are float32 unless `dtype` says otherwise, the rule
-`to_array`, below, keeps for every tensor made from data.
+same numbers. The tensors made here are float32 unless `dtype` says otherwise.
+`to_array`, below, is the rule for a tensor made from data: Python floats become
+float32, a numpy array keeps its dtype.
 """
 
 from __future__ import annotations

@@ -191,16 +191,15 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps, Comparis
         """a + b.  d/da = 1, d/db = 1."""
         if (other := self._operand(other)) is None:
             return NotImplemented
-        return op("add", _broadcasting("add", np.add, self, other), (self, other), lambda g: (g, g))
+        return op("add", checks.broadcasting("add", np.add, self, other), (self, other), lambda g: (g, g))
 
     def __mul__(self, other: Any) -> Tensor:
         """a * b.  d/da = b, d/db = a."""
         if (other := self._operand(other)) is None:
             return NotImplemented
         a, b = self.data, other.data
-        return op(
-            "mul", _broadcasting("mul", np.multiply, self, other), (self, other), lambda g: (g * b, g * a)
-        )
+        out = checks.broadcasting("mul", np.multiply, self, other)
+        return op("mul", out, (self, other), lambda g: (g * b, g * a))
 
     def __truediv__(self, other: Any) -> Tensor:
         """a / b.  d/da = 1 / b, d/db = -(a / b) / b, written so neither overflows before it must."""
@@ -208,7 +207,7 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps, Comparis
             return NotImplemented
         b = other.data
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = _broadcasting("div", np.true_divide, self, other)
+            out = checks.broadcasting("div", np.true_divide, self, other)
         return op("div", out, (self, other), lambda g: _divide_backward(g, b, out))
 
     def __pow__(self, exponent: Any) -> Tensor:
@@ -218,7 +217,7 @@ class Tensor(Node, CreationOps, ElementwiseOps, ReductionOps, ShapeOps, Comparis
         if (power := self._operand(exponent)) is None:
             return NotImplemented
         x, p = self.data, power.data
-        out = _broadcasting("pow", np.power, self, power)
+        out = checks.broadcasting("pow", np.power, self, power)
 
         def pow_backward(g: np.ndarray) -> tuple:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -346,16 +345,6 @@ def _misfit(node: Tensor, grads: tuple) -> ValueError:
         f"{node.op}: backward returned gradients of shapes {got} for inputs of shapes {want}; "
         "each must have its input's shape, or a shape that input broadcast to"
     )
-
-
-def _broadcasting(name: str, fn: np.ufunc, a: Tensor, b: Tensor) -> np.ndarray:
-    """fn(a, b) with numpy broadcasting, or a ValueError naming the op and both shapes."""
-    try:
-        return fn(a.data, b.data)
-    except ValueError as error:
-        checks.broadcast(name, a.shape, b.shape)
-        # Not the shapes: numpy refused the values, e.g. integers to a negative integer power.
-        raise ValueError(f"{name}: {error} (dtypes {a.dtype} and {b.dtype})") from None
 
 
 def _matmul_backward(a: np.ndarray, b: np.ndarray, g: np.ndarray, need_a: bool, need_b: bool) -> tuple:
