@@ -177,8 +177,7 @@ def _linear_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool, 
     grad_x = g @ w if need_x else None
     if w.ndim > 2:  # a stack of weights: the engine sums the batch axes back to each input's shape
         return (grad_x, g.swapaxes(-1, -2) @ x, g) if with_bias else (grad_x, g.swapaxes(-1, -2) @ x)
-    if g.ndim != 2:  # one row per example: batch axes flattened, a single example made a row
-        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    g, x = _as_rows(g), _as_rows(x)  # one row per example: batch axes flattened, one example a row
     grad_weight = g.T @ x
     return (grad_x, grad_weight, g.sum(axis=0)) if with_bias else (grad_x, grad_weight)
 
@@ -320,9 +319,9 @@ def _targets(name: str, targets: Any, shape: tuple) -> tuple[np.ndarray, np.ndar
     return np.arange(cols.size), cols, t.shape
 
 
-def _as_rows(scores: np.ndarray) -> np.ndarray:
-    """Scores (..., C) as a 2-D array of rows (rows, C): one row per example."""
-    return scores if scores.ndim == 2 else scores.reshape(-1, scores.shape[-1])
+def _as_rows(a: np.ndarray) -> np.ndarray:
+    """An array (..., C) as a 2-D array of rows (rows, C): one row per example (itself if it is 2-D)."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
 
 
 def _reshaped(a: np.ndarray, shape: tuple) -> np.ndarray:
