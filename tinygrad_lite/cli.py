@@ -222,7 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `train`, `sweep`, `draw` and `film`, each with its options and defaults."""
     parser = _Parser(prog=PROG, description="Train and inspect the seed's shift-task networks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add_command in (_add_train, _add_sweep, _add_draw, _add_film):
+        add_command(commands)
+    return parser
 
+
+def _add_train(commands: Any) -> None:
     train = commands.add_parser(
         "train",
         help="train N -> H -> N on the shift task",
@@ -234,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("-o", "--save", metavar="PATH", help="write the trained weights to PATH (.npz)")
     train.set_defaults(run=_train)
 
+
+def _add_sweep(commands: Any) -> None:
     sweep = commands.add_parser(
         "sweep", help="the largest N each hidden size learns", parents=[_shared(steps=5000, lr=None)]
     )
@@ -253,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.set_defaults(run=_sweep)
 
+
+def _add_draw(commands: Any) -> None:
     draw = commands.add_parser(
         "draw",
         help="draw one example's computation graph and the trained (or loaded) network",
@@ -265,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument("-o", "--out", default="out", help="folder for the pictures (default out/)")
     draw.set_defaults(run=_draw)
 
+
+def _add_film(commands: Any) -> None:
     film = commands.add_parser(
         "film",
         help="a film of the network learning (from the seed's weights or from --load), as one HTML file",
@@ -276,7 +287,6 @@ def build_parser() -> argparse.ArgumentParser:
     film.add_argument("--fps", type=float, default=8.0, help="frames per second when playing (default 8)")
     film.add_argument("-o", "--out", default="out/film.html", help="the HTML file (default out/film.html)")
     film.set_defaults(run=_film)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
