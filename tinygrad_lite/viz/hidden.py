@@ -41,7 +41,7 @@ def draw_hidden_space(
     (the shift task's rule), red when another does.
     """
     w_in, b_in, w_out, b_out, activation = _weights(model)
-    codes = np.asarray(activate(Tensor(w_in.T + b_in), activation).data, dtype=np.float64)
+    codes = _codes(w_in, b_in, activation)
     scale = _arrow_scale(arrow_scale, w_out)
     space = _Space(_bounds(activation, codes), w_out, b_out, scale)
     hidden = w_in.shape[0]
@@ -56,7 +56,7 @@ def codes_and_winners(model: Any) -> tuple[np.ndarray, np.ndarray]:
     """(codes (n_in, H), winners (n_in,)): each input's hidden values when it fires alone, and the
     output (numbered from 1) whose logit is largest there: what `draw_hidden_space` draws."""
     w_in, b_in, w_out, b_out, activation = _weights(model)
-    codes = np.asarray(activate(Tensor(w_in.T + b_in), activation).data, dtype=np.float64)
+    codes = _codes(w_in, b_in, activation)
     return codes, np.argmax(codes @ w_out.T + b_out, axis=1) + 1
 
 
@@ -101,6 +101,11 @@ def _weights(model: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
         b = np.zeros(len(w)) if layer.bias is None else np.asarray(layer.bias.data, dtype=np.float64)
         arrays += [w, b]
     return (*arrays, model.activation)
+
+
+def _codes(w_in: np.ndarray, b_in: np.ndarray, activation: str) -> np.ndarray:
+    """Each input's code h_n = act(W1[:, n] + b1), one row per input."""
+    return np.asarray(activate(Tensor(w_in.T + b_in), activation).data, dtype=np.float64)
 
 
 def _describe(model: Any) -> str:
