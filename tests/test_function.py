@@ -7,6 +7,8 @@ everywhere a built-in op works: backward, gradcheck, no_grad, detect_anomaly, th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -94,6 +96,49 @@ UNARY = [sin, Sin.apply]
 BINARY = [scaled_difference, ScaledDifference.apply]
 
 
+class UserOp(NamedTuple):
+    """One of the four ops above, with what the tests need to know about it."""
+
+    fn: Callable
+    name: str  # its name in the graph and in errors: op()'s first argument, or the Function's class
+    arity: int
+    value: Callable  # what it computes, from its inputs' data
+
+
+def _scaled_difference_value(a, b):
+    return a * b - b**2
+
+
+# sin and a two-input op, each through op() and through Function: the tests below take each on
+# Tensors and on Values.
+USER_OPS = [
+    pytest.param(UserOp(sin, "sin", 1, np.sin), id="op-sin"),
+    pytest.param(UserOp(Sin.apply, "Sin", 1, np.sin), id="Function-Sin"),
+    pytest.param(
+        UserOp(scaled_difference, "scaled_difference", 2, _scaled_difference_value), id="op-two-input"
+    ),
+    pytest.param(
+        UserOp(ScaledDifference.apply, "ScaledDifference", 2, _scaled_difference_value),
+        id="Function-two-input",
+    ),
+]
+KINDS = ["Tensor", "Value"]
+
+
+def example_inputs(arity: int, kind: str) -> list:
+    """Random Tensors of shapes (2, 3) and (3,), broadcast together, or scalar Values."""
+    if kind == "Tensor":
+        return [tensor((2, 3), 1), tensor(3, 2)][:arity]
+    return [Value(0.3), Value(-1.5)][:arity]
+
+
+def filled(numbers, kind: str) -> list:
+    """One input per number: a Value, or a Tensor full of it (shapes (2, 1) and (3,), broadcast together)."""
+    if kind == "Value":
+        return [Value(x) for x in numbers]
+    return [Tensor(np.full(shape, x), requires_grad=True) for x, shape in zip(numbers, [(2, 1), (3,)])]
+
+
 @pytest.mark.parametrize("fn", UNARY, ids=["op", "Function"])
 def test_a_unary_op_is_gradient_checked_on_tensors_and_values(fn):
     assert gradcheck(fn, [tensor((2, 3))])
@@ -118,22 +163,20 @@ def test_a_two_input_op_on_values(fn):
     assert gradcheck(fn, [Value(0.5), Value(-1.5)])
 
 
-@pytest.mark.parametrize("fn", UNARY, ids=["op", "Function"])
-def test_no_grad_makes_a_leaf(fn):
-    x = tensor(3)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("user_op", USER_OPS)
+def test_no_grad_makes_a_leaf(user_op, kind):
+    inputs = example_inputs(user_op.arity, kind)
     with no_grad():
-        y = fn(x)
-    assert not y.requires_grad and y.parents == () and y.backward_fn is None
-    np.testing.assert_allclose(y.data, np.sin(x.data))
-
-
-@pytest.mark.parametrize("fn", BINARY, ids=["op", "Function"])
-def test_no_grad_makes_a_leaf_of_a_two_input_op(fn):
-    a, b = tensor((2, 3), 1), tensor(3, 2)
-    with no_grad():
-        y = fn(a, b)
-    assert not y.requires_grad and y.parents == () and y.backward_fn is None
-    np.testing.assert_allclose(y.data, a.data * b.data - b.data**2)
+        y = user_op.fn(*inputs)
+    assert type(y) is type(inputs[0])
+    assert y.parents == () and y.backward_fn is None and y.op == ""
+    # A Tensor made under no_grad does not require grad; every Value does (as in micrograd), leaf or not.
+    assert y.requires_grad == (kind == "Value")
+    np.testing.assert_allclose(y.data, user_op.value(*(x.data for x in inputs)))
+    if kind == "Value":
+        y.backward()
+        assert [x.grad for x in inputs] == [0.0] * user_op.arity  # nothing recorded, nothing flows back
 
 
 def my_exp(x):
@@ -155,37 +198,75 @@ class Exp(Function):
         return g * out
 
 
-@pytest.mark.parametrize(("fn", "name"), [(my_exp, "my_exp"), (Exp.apply, "Exp")], ids=["op", "Function"])
-@np.errstate(over="ignore")  # the user ops call np.exp, which warns as it overflows
-def test_detect_anomaly_names_a_user_op_whose_forward_makes_inf(fn, name):
+# Finite inputs whose forward overflows to inf: e^1000, and 1e308 * 10 in a * b - b^2. (sin cannot
+# overflow: it is tested below with a backward that makes nan.)
+OVERFLOWING = [
+    pytest.param(my_exp, "my_exp", (1000.0,), id="op-exp"),
+    pytest.param(Exp.apply, "Exp", (1000.0,), id="Function-Exp"),
+    pytest.param(scaled_difference, "scaled_difference", (1e308, 10.0), id="op-two-input"),
+    pytest.param(ScaledDifference.apply, "ScaledDifference", (1e308, 10.0), id="Function-two-input"),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("fn", "name", "numbers"), OVERFLOWING)
+@np.errstate(over="ignore")  # the user ops overflow in numpy, which warns
+def test_detect_anomaly_names_a_user_op_whose_forward_makes_inf(fn, name, numbers, kind):
     with detect_anomaly(), pytest.raises(AnomalyError, match=f"forward of '{name}'"):
-        fn(Tensor(np.array([1000.0]), requires_grad=True))
-    with detect_anomaly(), pytest.raises(AnomalyError, match=f"forward of '{name}'"):
-        fn(Value(1000.0))
-    assert np.isinf(fn(Tensor(np.array([1000.0]))).data).all()  # outside it, inf is a result
+        fn(*filled(numbers, kind))
+    assert np.isinf(fn(*filled(numbers, kind)).data).all()  # outside it, inf is a result
 
 
-def test_detect_anomaly_names_a_user_function_whose_backward_makes_nan():
-    class NanBackward(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
+class NanBackward(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
 
-        @staticmethod
-        def backward(ctx, g):
-            return g * np.nan
-
-    x = tensor(3)
-    with detect_anomaly(), pytest.raises(AnomalyError, match="backward of 'NanBackward'"):
-        NanBackward.apply(x).sum().backward()
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.nan
 
 
-@pytest.mark.parametrize(("fn", "name"), [(sin, "sin"), (Sin.apply, "Sin")], ids=["op", "Function"])
-def test_draw_graph_shows_the_op_name_on_its_oval(fn, name):
-    y = fn(tensor(3)).sum()
-    assert f"<b>{name}</b>" in draw_graph(y).source
-    v = fn(Value(0.3))
-    assert f"<b>{name}</b>" in draw_graph(v).source
+def sin_over_tan(x):
+    """sin, whose backward takes cos(x) as sin(x) / tan(x): right, except at 0, where it is 0 / 0."""
+    d = np.sin(x.data) / np.tan(x.data)
+    return op("sin", np.sin(x.data), (x,), lambda g: (g * d,))
+
+
+class SinOverTan(Sin):
+    """Sin as a Function, with the same bug."""
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.sin(x) / np.tan(x)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("fn", "name"),
+    [(NanBackward.apply, "NanBackward"), (sin_over_tan, "sin"), (SinOverTan.apply, "SinOverTan")],
+    ids=["Function-nan", "op-sin", "Function-Sin"],
+)
+@np.errstate(invalid="ignore")  # 0 / 0 in numpy warns
+def test_detect_anomaly_names_a_user_op_whose_backward_makes_nan(fn, name, kind):
+    def gradient_at_zero():
+        (x,) = filled([0.0], kind)
+        y = fn(x)
+        (y.sum() if kind == "Tensor" else y).backward()
+        return x.grad
+
+    with detect_anomaly(), pytest.raises(AnomalyError, match=f"backward of '{name}'"):
+        gradient_at_zero()
+    assert np.isnan(gradient_at_zero()).all()  # outside it, nan flows into the gradient
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("user_op", USER_OPS)
+def test_draw_graph_shows_the_op_name_on_its_oval(user_op, kind):
+    y = user_op.fn(*example_inputs(user_op.arity, kind))
+    source = draw_graph(y.sum() if kind == "Tensor" else y).source
+    assert source.count(f"<b>{user_op.name}</b>") == 1
 
 
 def test_watch_backward_replays_a_user_op():
@@ -195,11 +276,18 @@ def test_watch_backward_replays_a_user_op():
     assert len(watch_backward(loss)) == 2
 
 
-def test_gradcheck_catches_a_deliberately_wrong_backward():
+def wrong_sin(x):
+    """sin whose backward uses sin(x) where d/dx sin(x) is cos(x): gradcheck must catch it."""
+    s = np.sin(x.data)
+    return op("sin", s, (x,), lambda g: (g * s,))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("fn", [wrong_sin, WrongSin.apply], ids=["op", "Function"])
+def test_gradcheck_catches_a_deliberately_wrong_backward(fn, kind):
+    x = tensor(3) if kind == "Tensor" else Value(0.4)
     with pytest.raises(GradcheckError, match="analytic"):
-        gradcheck(WrongSin.apply, [tensor(3)])
-    with pytest.raises(GradcheckError, match="analytic"):
-        gradcheck(WrongSin.apply, [Value(0.4)])
+        gradcheck(fn, [x])
 
 
 def test_non_node_arguments_reach_forward_as_they_are_and_get_no_gradient():
