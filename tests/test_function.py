@@ -356,6 +356,25 @@ BAD_INPUT = [
      r"^mix: inputs must be all Values or all Tensors, got Tensor, Value"),
     ("op-mixed-no-grad", lambda: _mixed_under_no_grad(), TypeError,
      r"^mix: inputs must be all Values or all Tensors, got Value, Tensor"),
+    # The mistakes a learner makes first with op(): one input not in a tuple, numbers, a wrong backward.
+    ("op-one-tensor-not-in-a-tuple", lambda: op("s", np.sin(tensor(3).data), tensor(3), lambda g: (g,)),
+     TypeError, r"^s: inputs must be a tuple of Values or Tensors, got a Tensor; for one input x write"),
+    ("op-one-value-not-in-a-tuple", lambda: op("s", 0.5, Value(1.0), lambda g: (g,)), TypeError,
+     r"^s: inputs must be a tuple of Values or Tensors, got a Value; for one input x write \(x,\)"),
+    ("op-list", lambda: op("s", 0.5, [Value(1.0)], lambda g: (g,)), TypeError,
+     r"^s: inputs must be a tuple of Values or Tensors, got a list$"),
+    ("op-no-inputs", lambda: op("s", 0.5, (), lambda g: ()), ValueError,
+     r"^s: an op needs at least one input node \(a Value or a Tensor\), got none"),
+    ("op-numbers", lambda: op("s", 3.0, (1.0, 2.0), lambda g: (g, g)), TypeError,
+     r"^s: inputs must be all Values or all Tensors, got float, float"),
+    ("op-arrays", lambda: op("s", 3.0, (np.ones(2),), lambda g: (g,)), TypeError,
+     r"^s: inputs must be all Values or all Tensors, got ndarray"),
+    ("op-value-data-array", lambda: op("s", np.ones(3), (Value(1.0),), lambda g: (g,)), TypeError,
+     r"^s: a Value's data must be one real number, got ndarray of shape \(3,\)"),
+    ("op-backward-none", lambda: op("s", 0.5, (Value(1.0),), None).backward(), TypeError,
+     r"^s: backward must be a function g -> tuple of gradients, got NoneType"),
+    ("Function.backward-value-shape", lambda: WrongShape.apply(Value(1.0)).backward(), ValueError,
+     r"^WrongShape.backward: the gradient for input 0 has shape \(7,\), expected one number \(the input is"),
 ]  # fmt: skip
 
 

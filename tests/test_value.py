@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.bad_input import as_params, assert_clear_error, t23
-from tinygrad_lite import Tensor, Value, gradcheck, no_grad
+from tinygrad_lite import Tensor, Value, gradcheck, no_grad, op
 from tinygrad_lite.functional import log_softmax
 
 from .conftest import away_from_zero, positives, reals
@@ -283,8 +283,8 @@ def test_micrograds_draw_dot_runs_on_our_values():
     for n in nodes:
         assert f"data {n.data:.4f} | grad {n.grad:.4f}" in source
     assert "{ a | data 2.0000 | grad 0.9672 }" in source  # dc/da = (1 - c^2)(b + e^a)
-    for op in ("*", "exp", "+", "tanh"):
-        assert f'"{id(next(n for n in nodes if n._op == op))}{op}" -> ' in source
+    for name in ("*", "exp", "+", "tanh"):
+        assert f'"{id(next(n for n in nodes if n._op == name))}{name}" -> ' in source
     assert source.count("->") == len(edges) + sum(1 for n in nodes if n._op)
 
 
@@ -343,7 +343,19 @@ BAD_INPUT = [
      r"^clip: at least one of lo and hi must be a number"),
     ("Value.clip-str", lambda: Value(1.0).clip("a", 1.0), TypeError,
      r"^clip: lo must be a number or None, got 'a'"),
+    # An op's backward that hands a Value an array: refused where it arrives, not kept as .grad.
+    ("backward-value-gradient-array", lambda: (_array_gradient(Value(1.0)) * 2).backward(), TypeError,
+     r"^a Value's gradient must be one real number, got ndarray of shape \(2,\) "
+     r"\(returned by the backward of an op on a leaf Value\)"),
+    ("backward-value-gradient-list", lambda: _array_gradient(Value(1.0).exp(), [1.0]).backward(), TypeError,
+     r"^a Value's gradient must be one real number, got list \[1.0\] "
+     r"\(returned by the backward of an op on the result of 'exp'\)"),
 ]
+
+
+def _array_gradient(x, gradient=None):
+    """An op on one Value whose backward returns an array (or `gradient`) instead of a number."""
+    return op("pair", 2.0, (x,), lambda g: (np.array([g, g]) if gradient is None else gradient,))
 # fmt: on
 
 

@@ -75,27 +75,33 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     leaf. Keep arrays in `backward`'s closure, never the result itself, so the
     graph holds no reference cycle.
     """
-    try:
-        kind = type(inputs[0])
-    except IndexError:
-        raise ValueError(
-            f"{name}: an op needs at least one input node (a Value or a Tensor), got none"
-        ) from None
+    if type(inputs) is not tuple or not inputs:
+        raise _not_a_tuple(name, inputs)
+    kind = type(inputs[0])
     grad_enabled, detecting = _modes.get()
     recording = grad_enabled
-    for x in inputs:
-        if type(x) is not kind or not x.requires_grad:  # the rarer case: an input needs no gradient
-            needs_grad = _needs_grad(name, inputs, kind)
-            recording = grad_enabled and any(needs_grad)
-            # The graph is what was recorded now: none for those inputs, even if they require grad later.
-            backward = _only_for(needs_grad, backward)
-            break
-    if recording:
-        if detecting:
-            backward = _checking_inputs(name, inputs, backward)
-        out = kind._new(data, True, inputs, name, backward)
-    else:
-        out = kind._new(data, False)
+    try:
+        for x in inputs:
+            if type(x) is not kind or not x.requires_grad:  # the rarer case: an input needs no gradient
+                needs_grad = _needs_grad(name, inputs, kind)
+                recording = grad_enabled and any(needs_grad)
+                # The graph is what was recorded now: none for those inputs, even if they require grad later.
+                backward = _only_for(needs_grad, backward)
+                break
+    except AttributeError:  # no requires_grad: the inputs are not nodes at all
+        error = _mixed_kinds(name, inputs)
+        if error is None:
+            raise
+        raise error from None
+    try:
+        if recording:
+            if detecting:
+                backward = _checking_inputs(name, inputs, backward)
+            out = kind._new(data, True, inputs, name, backward)
+        else:
+            out = kind._new(data, False)
+    except (TypeError, ValueError) as error:  # data the result cannot hold
+        raise type(error)(f"{name}: {error}") from None
     if detecting:
         _check_forward(name, out, inputs)
     return out
@@ -108,6 +114,15 @@ def wrong_count(node: Node, grads: Any) -> ValueError:
         f"{node.op}: backward returned {got} for {len(node.parents)} input(s); "
         "return a tuple with one gradient per input (None where there is none)"
     )
+
+
+def _not_a_tuple(name: str, inputs: Any) -> Exception:
+    """The error for `inputs` that are not a non-empty tuple."""
+    if type(inputs) is tuple:
+        return ValueError(f"{name}: an op needs at least one input node (a Value or a Tensor), got none")
+    one = "; for one input x write (x,)" if isinstance(inputs, Node) else ""
+    got = type(inputs).__name__
+    return TypeError(f"{name}: inputs must be a tuple of Values or Tensors, got a {got}{one}")
 
 
 def _only_for(needs_grad: tuple[bool, ...], backward: Backward) -> Backward:
@@ -125,16 +140,18 @@ def _only_for(needs_grad: tuple[bool, ...], backward: Backward) -> Backward:
 def _needs_grad(name: str, inputs: tuple, kind: type) -> tuple[bool, ...]:
     """Whether each input requires grad, once they are all of one kind (all Values or all Tensors)."""
     for x in inputs:
-        if type(x) is not kind:
-            _check_same_kind(name, inputs)
+        if type(x) is not kind and (error := _mixed_kinds(name, inputs)):
+            raise error
     return tuple([x.requires_grad for x in inputs])
 
 
-def _check_same_kind(name: str, inputs: tuple) -> None:
+def _mixed_kinds(name: str, inputs: tuple) -> TypeError | None:
+    """The error for inputs that are not all Values or all Tensors (None when they are)."""
     bases = {next((c for c in type(x).__mro__ if Node in c.__bases__), None) for x in inputs}
     if len(bases) != 1 or None in bases:
         kinds = ", ".join(type(x).__name__ for x in inputs)
-        raise TypeError(f"{name}: inputs must be all Values or all Tensors, got {kinds}")
+        return TypeError(f"{name}: inputs must be all Values or all Tensors, got {kinds}")
+    return None
 
 
 # ---- the graph, in order -----------------------------------------------------------------
@@ -207,7 +224,15 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
         if g is None:  # no gradient reached it: only inputs that needed none at forward time lead here
             continue
         node._accumulate(g)
-        contributions = node._vjp(g)
+        try:
+            contributions = node._vjp(g)
+        except TypeError:
+            if not callable(node.backward_fn):  # op() was given something else as the backward
+                raise TypeError(
+                    f"{node.op}: backward must be a function g -> tuple of gradients, "
+                    f"got {type(node.backward_fn).__name__}"
+                ) from None
+            raise
         if detecting:
             _check_backward(node, g, contributions)
         for parent, contribution in zip(node.parents, contributions):

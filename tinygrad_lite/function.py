@@ -103,9 +103,14 @@ def _checked(name: str, k: int, grad: Any, shape: tuple[int, ...] | None) -> Any
     """
     if grad is None:
         return grad
-    if shape is None:
-        return float(grad)
     grad_shape = np.shape(grad)
+    if shape is None:
+        if grad_shape != ():
+            raise ValueError(
+                f"{name}.backward: the gradient for input {k} has shape {grad_shape}, "
+                "expected one number (the input is a Value)"
+            )
+        return float(grad)
     try:
         fits = np.broadcast_shapes(grad_shape, shape) == grad_shape
     except ValueError:

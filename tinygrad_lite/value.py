@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 from . import checks, engine, numerics
 from .engine import Backward, Node, op
@@ -54,7 +55,7 @@ class Value(Node):
         backward_fn: Backward | None = None,
     ) -> Value:
         out = Value.__new__(Value)
-        out.data = data if type(data) is float else float(data)
+        out.data = data if type(data) is float else _one_number(data, "data")
         out.grad = 0.0
         out.parents = parents
         out.op = op
@@ -69,7 +70,7 @@ class Value(Node):
         return grads
 
     def _accumulate(self, g: float) -> None:
-        self.grad += g
+        self.grad += g if type(g) is float else _one_number(g, "gradient", self)
 
     def zero_grad(self) -> None:
         """Set the gradient back to 0.0, before the next backward pass."""
@@ -278,6 +279,16 @@ def _operand(other: object) -> Value | None:
     if isinstance(other, numbers.Real):
         return Value(other)
     return None
+
+
+def _one_number(x: Any, what: str, node: Value | None = None) -> float:
+    """x as a Value's data or gradient: one real number (or a 0-d array), else a clear TypeError."""
+    if isinstance(x, numbers.Real) or getattr(x, "shape", None) == ():
+        return float(x)
+    shown = f"of shape {x.shape}" if hasattr(x, "shape") else repr(x)
+    where = "a leaf Value" if node is None or not node.op else f"the result of {node.op!r}"
+    source = "" if node is None else f" (returned by the backward of an op on {where})"
+    raise TypeError(f"a Value's {what} must be one real number, got {type(x).__name__} {shown}{source}")
 
 
 def _number(other: object) -> float | None:
