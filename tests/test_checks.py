@@ -13,6 +13,8 @@ def test_the_validators_return_what_the_caller_wants():
     assert checks.positive_int("Linear", "in_features", np.int64(3)) == 3
     assert checks.non_negative_int("train", "steps", 0) == 0
     assert checks.positive_number("SGD", "lr", 0.5) == 0.5
+    assert checks.non_negative_number("gradcheck", "atol", 0) == 0.0
+    assert checks.non_empty_list("sweep", "seeds", range(2), checks.is_int, "ints") == [0, 1]
     assert checks.one_of("MLP", "activation", "tanh", ("tanh", "relu")) == "tanh"
     assert isinstance(checks.rng("Linear", 0), np.random.Generator)
     assert checks.dtype("Tensor", "float32") == np.float32 and checks.dtype("Tensor", None) is None
@@ -34,6 +36,12 @@ BAD_INPUT = [
      r"^train: steps must be a non-negative int, got -1"),
     ("checks.positive_number-inf", lambda: checks.positive_number("SGD", "lr", float("inf")), ValueError,
      r"^SGD: lr must be a positive finite number, got inf"),
+    ("checks.non_negative_number", lambda: checks.non_negative_number("Adam", "eps", -1e-8), ValueError,
+     r"^Adam: eps must be a non-negative finite number, got -1e-08"),
+    ("checks.non_empty_list-empty", lambda: checks.non_empty_list("t", "seeds", [], checks.is_int, "ints"),
+     ValueError, r"^t: seeds must be a non-empty list of ints, got \[\]"),
+    ("checks.non_empty_list-item", lambda: checks.non_empty_list("t", "lrs", [0.1, "a"], checks.is_number,
+     "numbers"), ValueError, r"^t: lrs must be a non-empty list of numbers, got \[0.1, 'a'\]"),
     ("checks.one_of", lambda: checks.one_of("MLP", "activation", "x", ("tanh",)), ValueError,
      r"^MLP: activation must be one of \('tanh',\), got 'x'"),
     ("checks.rng", lambda: checks.rng("Linear", "seed"), TypeError,

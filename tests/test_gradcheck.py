@@ -164,7 +164,29 @@ BAD_INPUT = [
      ValueError, r"^numerical_grad: input 0 is float32; finite differences need float64"),
     ("numerical_grad-not-a-node", lambda: numerical_grad(lambda a: a, [1.0]), TypeError,
      r"^numerical_grad: input 0 must be a Value or a Tensor, got float"),
+    ("numerical_grad-number", lambda: numerical_grad(lambda a: a, 1.0), TypeError,
+     r"^numerical_grad: inputs must be a list of Values or Tensors, got float"),
+    ("numerical_grad-eps", lambda: numerical_grad(lambda a: a, [Value(1.0)], eps=0), ValueError,
+     r"^numerical_grad: eps must be a positive finite number, got 0"),
+    ("gradcheck-number", lambda: gradcheck(lambda a: a, 1.0), TypeError,
+     r"^gradcheck: inputs must be a list of Values or Tensors, got float"),
+    ("gradcheck-eps", lambda: gradcheck(lambda a: a, [Value(1.0)], eps="a"), ValueError,
+     r"^gradcheck: eps must be a positive finite number, got 'a'"),
+    ("gradcheck-atol", lambda: gradcheck(lambda a: a, [Value(1.0)], atol=-1.0), ValueError,
+     r"^gradcheck: atol must be a non-negative finite number, got -1.0"),
+    ("gradcheck-rtol", lambda: gradcheck(lambda a: a, [Value(1.0)], rtol=math.nan), ValueError,
+     r"^gradcheck: rtol must be a non-negative finite number, got nan"),
+    ("gradcheck-seed", lambda: gradcheck(lambda a: a, [Value(1.0)], seed="s"), TypeError,
+     r"^gradcheck: seed must be a numpy Generator, a non-negative int seed or None, got 's'"),
 ]  # fmt: skip
+
+
+def test_one_input_may_be_given_alone_as_in_pytorch():
+    x = param([0.5, 1.5])
+    assert gradcheck(lambda t: t.tanh(), x) and gradcheck(lambda v: v.exp(), Value(0.3))
+    assert numerical_grad(lambda v: v * v, Value(3.0)) == pytest.approx([6.0])
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda t: op("twice", t.data * 2, (t,), lambda g: (g,)), x)
 
 
 @pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))

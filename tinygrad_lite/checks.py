@@ -48,6 +48,20 @@ def positive_number(owner: str, name: str, x: Any) -> float:
     return float(x)
 
 
+def non_negative_number(owner: str, name: str, x: Any) -> float:
+    """x as a finite float >= 0."""
+    if not is_number(x) or not 0 <= x < math.inf:
+        raise ValueError(f"{owner}: {name} must be a non-negative finite number, got {x!r}")
+    return float(x)
+
+
+def non_empty_list(owner: str, name: str, values: Any, is_item: Callable[[Any], bool], items: str) -> list:
+    """values as a list, if they are a non-empty list (or tuple, or range) of things `is_item` accepts."""
+    if not isinstance(values, (list, tuple, range)) or not values or not all(map(is_item, values)):
+        raise ValueError(f"{owner}: {name} must be a non-empty list of {items}, got {values!r}")
+    return list(values)
+
+
 def one_of(owner: str, name: str, value: Any, choices: Sequence[Any]) -> Any:
     """value, if it is one of `choices`."""
     if value not in tuple(choices):
@@ -55,13 +69,13 @@ def one_of(owner: str, name: str, value: Any, choices: Sequence[Any]) -> Any:
     return value
 
 
-def rng(owner: str, seed_or_generator: Any) -> np.random.Generator:
+def rng(owner: str, seed_or_generator: Any, name: str = "rng") -> np.random.Generator:
     """np.random.default_rng(seed_or_generator): a Generator is used as it is, an int seeds a new one."""
     try:
         return np.random.default_rng(seed_or_generator)
     except (TypeError, ValueError):
         raise TypeError(
-            f"{owner}: rng must be a numpy Generator, a non-negative int seed or None, "
+            f"{owner}: {name} must be a numpy Generator, a non-negative int seed or None, "
             f"got {seed_or_generator!r}"
         ) from None
 

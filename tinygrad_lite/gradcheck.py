@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .engine import backward, no_grad
 from .tensor import Tensor
 from .value import Value
@@ -46,7 +47,7 @@ class GradcheckError(AssertionError):
 
 def gradcheck(
     fn: Callable[..., Any],
-    inputs: Sequence[Value | Tensor],
+    inputs: Sequence[Value | Tensor] | Value | Tensor,
     eps: float = 1e-6,
     atol: float = 1e-6,
     rtol: float = 1e-4,
@@ -55,16 +56,21 @@ def gradcheck(
     """Check the gradient of `fn(*inputs)` against central differences.
 
     `inputs` are Values, or Tensors (float64; those with requires_grad=True are
-    checked, the rest are constants). `fn` returns a Value, a list of Values or
-    a Tensor. Returns True, or raises GradcheckError listing the worst
-    mismatches: which input, which element, analytic vs numeric.
+    checked, the rest are constants); one input may come alone, as in PyTorch.
+    `fn` returns a Value, a list of Values or a Tensor. Returns True, or raises
+    GradcheckError listing the worst mismatches: which input, which element,
+    analytic vs numeric.
     """
-    inputs = list(inputs)
+    inputs = _input_list("gradcheck", inputs)
     checked = [i for i, x in enumerate(inputs) if _is_checked("gradcheck", i, x)]
     if not checked:
         raise ValueError("gradcheck: no input requires grad; pass Values or Tensors with requires_grad=True")
+    eps = checks.positive_number("gradcheck", "eps", eps)
+    atol, rtol = (
+        checks.non_negative_number("gradcheck", name, x) for name, x in (("atol", atol), ("rtol", rtol))
+    )
+    rng = checks.rng("gradcheck", seed, "seed")
     outputs = _outputs(fn(*inputs))
-    rng = np.random.default_rng(seed)
     weights = [rng.standard_normal(np.shape(out.data)) for out in outputs]
 
     for x in inputs:
@@ -91,6 +97,15 @@ def gradcheck(
     return True
 
 
+def _input_list(owner: str, inputs: Any) -> list:
+    """`inputs` as a list; one Value or Tensor alone is a list of one (as in torch.autograd.gradcheck)."""
+    if isinstance(inputs, (Value, Tensor)):
+        return [inputs]
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"{owner}: inputs must be a list of Values or Tensors, got {type(inputs).__name__}")
+    return list(inputs)
+
+
 def _is_checked(op: str, i: int, x: Any) -> bool:
     if isinstance(x, Value):
         return True
@@ -114,7 +129,7 @@ def _outputs(result: Any) -> list[Value | Tensor]:
 
 
 def numerical_grad(
-    fn: Callable[..., Any], inputs: Sequence[Value | Tensor], eps: float = 1e-6
+    fn: Callable[..., Any], inputs: Sequence[Value | Tensor] | Value | Tensor, eps: float = 1e-6
 ) -> list[float | np.ndarray | None]:
     """d fn / d input for each input, by central differences: the estimate `gradcheck` uses.
 
@@ -128,8 +143,9 @@ def numerical_grad(
     shape for a Tensor, None for a Tensor that does not require grad (a
     constant). Tensors that require grad must be float64.
     """
-    inputs = list(inputs)
+    inputs = _input_list("numerical_grad", inputs)
     wanted = [_is_checked("numerical_grad", i, x) for i, x in enumerate(inputs)]
+    eps = checks.positive_number("numerical_grad", "eps", eps)
 
     def f() -> float:
         with no_grad():

@@ -136,10 +136,8 @@ class Adam(Optimizer):
             or not all(checks.is_number(b) and 0 <= b < 1 for b in betas)
         ):
             raise ValueError(f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}")
-        if not checks.is_number(eps) or not 0 <= eps < math.inf:
-            raise ValueError(f"{type(self).__name__}: eps must be a non-negative finite number, got {eps!r}")
         self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
+        self.eps = checks.non_negative_number(type(self).__name__, "eps", eps)
         self.t = [0] * len(self.params)
         self.m = [_zeros_like(p) for p in self.params]
         self.v = [_zeros_like(p) for p in self.params]

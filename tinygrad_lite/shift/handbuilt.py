@@ -18,6 +18,7 @@ import numpy as np
 from .. import checks
 from ..nn import MLP
 from ..tensor import Tensor
+from . import task
 
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))  # turn between consecutive points of a Fibonacci sphere
 
@@ -140,7 +141,7 @@ def float_limit(
     in which some N are right and some wrong: `largest_n` is where every N tried was still right.
     """
     dtype = np.dtype(checks.float_dtype("float_limit", dtype))
-    max_n = _check_n("float_limit", max_n, "max_n")
+    max_n = task.node_count("float_limit", max_n, "max_n")
     hidden = checks.positive_int("float_limit", "hidden", hidden)
     if not (checks.is_number(ratio) and 1 < ratio < math.inf):
         raise ValueError(f"float_limit: ratio must be a number > 1, got {ratio!r}")
@@ -158,7 +159,7 @@ def float_limit(
 
 def _check(owner: str, n: Any, hidden: Any, radius: Any) -> tuple[int, int]:
     """n and hidden as ints, if the network they describe can be built by hand."""
-    n = _check_n(owner, n)
+    n = task.node_count(owner, n)
     hidden = checks.positive_int(owner, "hidden", hidden)
     if hidden < 2:
         raise ValueError(
@@ -168,9 +169,3 @@ def _check(owner: str, n: Any, hidden: Any, radius: Any) -> tuple[int, int]:
     if not (checks.is_number(radius) and 0 < radius < 1):
         raise ValueError(f"{owner}: radius must be in (0, 1), inside tanh's range, got {radius!r}")
     return n, hidden
-
-
-def _check_n(owner: str, n: Any, name: str = "n") -> int:
-    if not checks.is_int(n) or n < 2:
-        raise ValueError(f"{owner}: {name} must be an int >= 2 (at least one input that fires), got {n!r}")
-    return int(n)

@@ -221,8 +221,7 @@ def capacity_table(
     owner = "capacity_table"
     hidden_sizes = list(dict.fromkeys(_hidden_sizes(owner, hidden_sizes)))
     optimizers = _optimizers(owner, optimizers)
-    if not isinstance(bias, (list, tuple)) or not bias or not all(isinstance(b, bool) for b in bias):
-        raise ValueError(f"{owner}: bias must be a non-empty list of True/False, got {bias!r}")
+    checks.non_empty_list(owner, "bias", bias, lambda b: isinstance(b, bool), "True/False")
     checks.one_of(owner, "criterion", criterion, CRITERIA)
     checks.one_of(owner, "init", init, INITS)
     jobs = (os.cpu_count() or 1) if jobs is None else checks.positive_int(owner, "jobs", jobs)

@@ -7,6 +7,8 @@ neurons -> N softmax outputs, without biases.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import checks
@@ -21,9 +23,15 @@ def shift_task(n: int) -> tuple[np.ndarray, np.ndarray]:
     X is the (n-1, n) float64 matrix whose row k is the one-hot input k+1; y
     holds the targets 2..n as 0-based class indices (1..n-1).
     """
-    if not checks.is_int(n) or n < 2:
-        raise ValueError(f"shift_task: n must be an int >= 2 (at least one example), got {n!r}")
+    n = node_count("shift_task", n)
     return np.eye(n)[: n - 1], np.arange(1, n)
+
+
+def node_count(owner: str, n: Any, name: str = "n") -> int:
+    """n as the number of nodes of a shift task: an int >= 2, so that at least one input fires."""
+    if not checks.is_int(n) or n < 2:
+        raise ValueError(f"{owner}: {name} must be an int >= 2 (at least one example), got {n!r}")
+    return int(n)
 
 
 INITS = ("normal", "uniform")

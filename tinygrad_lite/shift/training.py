@@ -114,8 +114,7 @@ def train_shift(
     starting weights (`initial_weights`), or from `start`, a state_dict of such a network (what
     `io.load` reads back from `train --save`) to train on from there. Always one ShiftResult;
     several seeds: `train_shift_seeds`."""
-    if not checks.is_int(seed) or seed < 0:
-        raise ValueError(f"train_shift: seed must be a non-negative int, got {seed!r}")
+    seed = checks.non_negative_int("train_shift", "seed", seed)
     return _train(config, [seed], progress, "train_shift", start=start)[0]
 
 
@@ -133,21 +132,16 @@ def train_shift_seeds(
     learning rate: the results come lr by lr, seeds within (`lrs[i]`, `seeds[j]` at
     `i * len(seeds) + j`), each the same as `train_shift(replace(config, lr=lrs[i]), seeds[j])`.
     """
-    if (
-        not isinstance(seeds, (list, tuple, range))
-        or not seeds
-        or not all(checks.is_int(s) and s >= 0 for s in seeds)
-    ):
-        raise ValueError(
-            f"train_shift_seeds: seeds must be a non-empty list of non-negative ints, got {seeds!r}"
-        )
-    if lrs is not None and (
-        not isinstance(lrs, (list, tuple)) or not lrs or not all(checks.is_number(lr) for lr in lrs)
-    ):
-        raise ValueError(f"train_shift_seeds: lrs must be a non-empty list of numbers, got {lrs!r}")
-    for lr in lrs or ():
-        checks.positive_number("train_shift_seeds", "lr", lr)
-    return _train(config, list(seeds), progress, "train_shift_seeds", lrs)
+    owner = "train_shift_seeds"
+    seeds = checks.non_empty_list(owner, "seeds", seeds, _is_seed, "non-negative ints")
+    if lrs is not None:
+        lrs = checks.non_empty_list(owner, "lrs", lrs, checks.is_number, "numbers")
+        lrs = [checks.positive_number(owner, "lr", lr) for lr in lrs]
+    return _train(config, seeds, progress, owner, lrs)
+
+
+def _is_seed(seed: Any) -> bool:
+    return checks.is_int(seed) and seed >= 0
 
 
 def _train(
