@@ -1,4 +1,10 @@
-"""The fused ops of functional.py (linear, the losses, the scalar log-softmax) and the activation table."""
+"""Tests for functional.py: the fused ops (linear, the losses, the scalar log-softmax), the activations and
+dropout.
+
+Each activation is gradient-checked in float64 over hypothesis inputs on its domain, against PyTorch's
+formula written out in numpy and against torch where installed, on Tensors and Values alike. Dropout is
+tested with the module that uses it (nn.Dropout) and the switch it follows (Module.train()/eval()).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,18 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.bad_input import NAN, as_params, assert_clear_error, logits, t23
-from tinygrad_lite import Tensor, Value, functional, gradcheck
+from tinygrad_lite import Tensor, Value, functional, gradcheck, nn
+from tinygrad_lite.functional import dropout
+
+from .conftest import arrays, avoiding, reals, shapes
 
 
 def param(array) -> Tensor:
+    """A float64 Tensor that requires grad (a copy: gradcheck nudges its data in place)."""
     return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
 
 
@@ -51,6 +63,11 @@ def test_linear_keeps_its_input_from_the_forward():
     x.data = np.array([[100.0, 200.0]])
     y.sum().backward()
     np.testing.assert_array_equal(w.grad, [[1.0, 2.0]])
+
+
+def test_a_stack_of_weights_needs_a_batch_axis():
+    with pytest.raises(ValueError, match=r"expected an input of shape \(batch, 3\) or \(2, batch, 3\)"):
+        functional.linear(Tensor(np.ones(3)), param(np.ones((2, 4, 3))))
 
 
 @pytest.mark.parametrize(
@@ -104,6 +121,156 @@ def test_scalar_log_softmax_matches_the_tensor_one():
     assert gradcheck(lambda *v: functional.log_softmax(v), xs)
 
 
+# ---- activations ---------------------------------------------------------------------------------
+
+
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    return np.array([(1 + math.erf(v / math.sqrt(2))) / 2 for v in np.ravel(x)]).reshape(np.shape(x))
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+K = math.sqrt(2 / math.pi)
+
+# name: (ours, PyTorch's formula in numpy, the domain: away from the kinks)
+ACTIVATION_FORMULAS = {
+    "leaky_relu": (functional.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), avoiding(0.0)),
+    "leaky_relu(0.2)": (
+        lambda x: functional.leaky_relu(x, 0.2),
+        lambda x: np.where(x > 0, x, 0.2 * x),
+        avoiding(0.0),
+    ),
+    "relu6": (functional.relu6, lambda x: np.minimum(np.maximum(x, 0), 6), avoiding(0.0, 6.0, bound=8.0)),
+    "elu": (functional.elu, lambda x: np.where(x > 0, x, np.exp(x) - 1), reals(3.0)),
+    "elu(0.5)": (
+        lambda x: functional.elu(x, 0.5),
+        lambda x: np.where(x > 0, x, 0.5 * (np.exp(x) - 1)),
+        avoiding(0.0),
+    ),
+    "softplus": (functional.softplus, lambda x: np.log1p(np.exp(x)), reals(15.0)),
+    "softplus(2, 5)": (
+        lambda x: functional.softplus(x, beta=2.0, threshold=5.0),
+        lambda x: np.where(2 * x > 5, x, np.log1p(np.exp(2 * x)) / 2),
+        avoiding(2.5, bound=5.0),
+    ),
+    "gelu": (functional.gelu, lambda x: x * normal_cdf(x), reals(5.0)),
+    "gelu tanh": (
+        lambda x: functional.gelu(x, approximate="tanh"),
+        lambda x: 0.5 * x * (1 + np.tanh(K * (x + 0.044715 * x**3))),
+        reals(5.0),
+    ),
+    "silu": (functional.silu, lambda x: x * sigmoid(x), reals(8.0)),
+    "hardswish": (
+        functional.hardswish,
+        lambda x: x * np.clip(x + 3, 0, 6) / 6,
+        avoiding(-3.0, 3.0, bound=5.0),
+    ),
+    "mish": (functional.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), reals(8.0)),
+}
+
+
+@pytest.mark.parametrize("name", ACTIVATION_FORMULAS)
+@given(data=st.data())
+def test_activations_on_tensors(name, data):
+    ours, formula, domain = ACTIVATION_FORMULAS[name]
+    x = data.draw(arrays(data.draw(shapes, label="shape"), domain), label="x")
+    out = ours(param(x))
+    assert out.shape == x.shape and out.dtype == np.float64
+    np.testing.assert_allclose(out.data, formula(x), rtol=1e-12, atol=1e-15)
+    assert gradcheck(ours, [param(x)])
+
+
+@pytest.mark.parametrize("name", ACTIVATION_FORMULAS)
+@given(data=st.data())
+def test_activations_on_values_match_the_tensor_ones(name, data):
+    ours, _, domain = ACTIVATION_FORMULAS[name]
+    x = data.draw(domain, label="x")
+    assert gradcheck(ours, [Value(x)])
+    v, t = Value(x), param([x])
+    out_v, out_t = ours(v), ours(t)
+    out_v.backward()
+    out_t.backward(np.ones(1))
+    assert isinstance(out_v.data, float) and isinstance(v.grad, float)
+    assert out_v.data == out_t.data[0] and v.grad == t.grad[0]
+
+
+@pytest.mark.parametrize(
+    "name", ["leaky_relu", "relu6", "elu", "softplus", "gelu", "silu", "hardswish", "mish"]
+)
+def test_float32_stays_float32(name):
+    x = Tensor(np.linspace(-4, 7, 12, dtype=np.float32), requires_grad=True)
+    out = getattr(functional, name)(x)
+    out.sum().backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_softplus_and_mish_are_finite_and_exact_for_huge_inputs():
+    x = param([-1e4, -800.0, -40.0, 40.0, 800.0, 1e4])
+    with np.errstate(over="raise"):  # log(1 + e^800) would overflow on the way
+        out = functional.softplus(x, threshold=math.inf)
+        np.testing.assert_array_equal(out.data[3:], [40.0, 800.0, 1e4])
+        assert out.data[2] == pytest.approx(math.exp(-40.0), rel=1e-15)  # kept, not rounded to 0
+        assert out.data[0] == 0.0
+        out.sum().backward()
+        m = functional.mish(param([-1e4, 1e4]))
+    assert np.isfinite(x.grad).all() and np.isfinite(m.data).all()
+    v = Value(-800.0).softplus()
+    assert v.data == 0.0 and Value(800.0).softplus().data == 800.0
+
+
+@pytest.mark.parametrize("name", ["relu6", "hardswish", "leaky_relu", "elu"])
+def test_slopes_at_the_kinks_are_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    kinks = np.array([-3.0, 0.0, 3.0, 6.0])
+    x = param(kinks)
+    getattr(functional, name)(x).sum().backward()
+    x_t = torch.tensor(kinks, requires_grad=True)
+    getattr(torch.nn.functional, name)(x_t).sum().backward()
+    np.testing.assert_array_equal(x.grad, x_t.grad.numpy())
+
+
+TORCH = {  # name: (the function's name in both libraries, its other arguments)
+    "leaky_relu": ("leaky_relu", (0.1,), {}),
+    "relu6": ("relu6", (), {}),
+    "elu": ("elu", (0.7,), {}),
+    "softplus": ("softplus", (), {}),
+    "softplus(2, 5)": ("softplus", (2.0, 5.0), {}),
+    "gelu": ("gelu", (), {}),
+    "gelu tanh": ("gelu", (), {"approximate": "tanh"}),
+    "silu": ("silu", (), {}),
+    "hardswish": ("hardswish", (), {}),
+    "mish": ("mish", (), {}),
+}
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_matches_pytorch(name):
+    torch = pytest.importorskip("torch")
+    function, args, kwargs = TORCH[name]
+    data = np.concatenate([np.linspace(-9, 9, 37), [-30.0, 25.0, 1e-8]])
+    x = param(data)
+    out = getattr(functional, function)(x, *args, **kwargs)
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(g)
+    x_t = torch.tensor(data, requires_grad=True)
+    out_t = getattr(torch.nn.functional, function)(x_t, *args, **kwargs)
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(x.grad, x_t.grad.numpy(), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "activation", ["leaky_relu", "relu6", "elu", "softplus", "gelu", "silu", "hardswish", "mish"]
+)
+def test_mlps_take_the_new_activations_on_both_engines(activation):
+    mlp = nn.MLP(3, 4, 2, activation=activation, bias=True, rng=0, dtype=np.float64)
+    twin = nn.ValueMLP.from_mlp(mlp)
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(mlp(Tensor(x[None])).data[0], [v.data for v in twin(list(x))], rtol=1e-13)
+
+
 # ---- the activation table ---------------------------------------------------------------------------
 
 
@@ -120,6 +287,68 @@ def test_an_unknown_activation_is_refused_with_the_choices():
         ValueError, match=r"^MLP: activation must be one of \('tanh', 'relu', 'sigmoid', 'linear', 'leaky"
     ):
         functional.check_activation("MLP", "swish")
+
+
+# ---- dropout -------------------------------------------------------------------------------------
+
+
+def test_dropout_zeroes_about_p_and_scales_the_rest():
+    x = Tensor(np.ones((200, 100)), requires_grad=True)
+    out = dropout(x, 0.3, rng=0)
+    kept = out.data != 0
+    assert abs(kept.mean() - 0.7) < 0.01  # 20,000 draws: the standard error is 0.003
+    np.testing.assert_array_equal(out.data[kept], 1 / 0.7)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, kept / 0.7)  # d/dx = mask / (1 - p)
+
+
+def test_dropout_is_deterministic_under_a_seed_and_gradient_checked():
+    x = np.random.default_rng(1).standard_normal((4, 5))
+    a, b = dropout(param(x), 0.5, rng=7), dropout(param(x), 0.5, rng=np.random.default_rng(7))
+    assert a.data.tobytes() == b.data.tobytes()
+    assert gradcheck(lambda t: dropout(t, 0.4, rng=3), [param(x)])  # the same seed: the same mask each call
+
+
+def test_dropout_is_off_in_eval_and_at_p_zero_and_drops_everything_at_p_one():
+    x = param(np.ones(5))
+    assert dropout(x, 0.5, training=False) is x
+    assert dropout(x, 0.0, rng=0) is x
+    out = dropout(x, 1.0, rng=0)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.data, np.zeros(5))
+    np.testing.assert_array_equal(x.grad, np.zeros(5))
+    assert dropout(Tensor(np.ones(3, np.float32)), 0.5, rng=0).dtype == np.float32
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        self.body = nn.MLP(4, 8, 8, rng=0)
+        self.blocks = [nn.Dropout(0.5, rng=1), nn.Linear(8, 2, rng=2)]
+        self.head = self.blocks[1]  # the same module twice: visited once
+
+
+def test_train_and_eval_switch_every_submodule_and_return_self():
+    net = Net()
+    modules = list(net.modules())
+    assert len(modules) == len({id(m) for m in modules}) == 6  # Net, MLP, 2 of its Linears, Dropout, Linear
+    assert all(m.training for m in modules)
+    assert net.eval() is net and not any(m.training for m in modules)
+    assert net.train() is net and all(m.training for m in modules)
+    assert net.train(False) is net and not net.blocks[0].training
+    assert "training" not in "".join(net.state_dict())  # a mode, not a parameter
+
+
+def test_the_dropout_module_follows_its_mode_and_its_seed():
+    layer = nn.Dropout(0.5, rng=0)
+    x = Tensor(np.ones((3, 4)))
+    first, second = layer(x).data, layer(x).data
+    assert not np.array_equal(first, second)  # a fresh mask each call...
+    again = nn.Dropout(0.5, rng=0)
+    assert np.array_equal(again(x).data, first) and np.array_equal(
+        again(x).data, second
+    )  # ...the same sequence
+    assert layer.eval()(x) is x
+    assert repr(layer) == "Dropout(p=0.5)"
 
 
 # ---- bad input gets a clear error ---------------------------------------------------------------
@@ -170,6 +399,37 @@ BAD_INPUT = [
      r"^value_cross_entropy: target must be an int class index, got 0.5"),
     ("value_cross_entropy-None", lambda: functional.value_cross_entropy(None, 0), TypeError,
      r"^value_cross_entropy: logits must be a list of Values, got NoneType"),
+    ("leaky_relu-list", lambda: functional.leaky_relu([1.0]), TypeError,
+     r"^leaky_relu: expects a Tensor or a Value, got list"),
+    ("leaky_relu-slope", lambda: functional.leaky_relu(t23(), "a"), TypeError,
+     r"^leaky_relu: negative_slope must be a number, got 'a'"),
+    ("relu6-number", lambda: functional.relu6(1.0),
+     TypeError, r"^relu6: expects a Tensor or a Value, got float"),
+    ("elu-alpha", lambda: functional.elu(t23(), None), TypeError, r"^elu: alpha must be a number, got None"),
+    ("softplus-beta", lambda: functional.softplus(t23(), beta=0), ValueError,
+     r"^softplus: beta must be a positive finite number, got 0"),
+    ("softplus-threshold", lambda: functional.softplus(t23(), threshold="20"), TypeError,
+     r"^softplus: threshold must be a number, got '20'"),
+    ("gelu-approximate", lambda: functional.gelu(t23(), approximate=True), ValueError,
+     r"^gelu: approximate must be one of \('none', 'tanh'\), got True"),
+    ("silu-array", lambda: functional.silu(np.ones(2)),
+     TypeError, r"^silu: expects a Tensor or a Value, got ndarray"),
+    ("hardswish-None", lambda: functional.hardswish(None),
+     TypeError, r"^hardswish: expects a Tensor or a Value"),
+    ("mish-str", lambda: functional.mish("x"), TypeError, r"^mish: expects a Tensor or a Value, got str"),
+    ("dropout-p", lambda: dropout(t23(), 1.5),
+     ValueError, r"^dropout: p must be a probability in \[0, 1\], got 1.5"),
+    ("dropout-p-nan", lambda: dropout(t23(), math.nan),
+     ValueError, r"^dropout: p must be a probability"),
+    ("dropout-Value", lambda: dropout(Value(1.0)),
+     TypeError, r"^dropout: expects a Tensor, got Value"),
+    ("dropout-rng", lambda: dropout(t23(), rng="seed"),
+     TypeError, r"^dropout: rng must be a numpy Generator"),
+    ("Dropout-p", lambda: nn.Dropout(-0.1),
+     ValueError, r"^Dropout: p must be a probability in \[0, 1\], got -0.1"),
+    ("Dropout-rng", lambda: nn.Dropout(0.5, rng=1.5), TypeError, r"^Dropout: rng must be a numpy Generator"),
+    ("train-mode", lambda: nn.MLP(2, 2, 2).train("eval"),
+     TypeError, r"^train: mode must be True or False, got 'eval'"),
 ]
 # fmt: on
 
@@ -177,8 +437,3 @@ BAD_INPUT = [
 @pytest.mark.parametrize("call, expected, pattern", as_params(BAD_INPUT))
 def test_bad_input_gets_a_clear_error(call, expected, pattern):
     assert_clear_error(call, expected, pattern)
-
-
-def test_a_stack_of_weights_needs_a_batch_axis():
-    with pytest.raises(ValueError, match=r"expected an input of shape \(batch, 3\) or \(2, batch, 3\)"):
-        functional.linear(Tensor(np.ones(3)), param(np.ones((2, 4, 3))))

@@ -1,6 +1,8 @@
-"""Tests for comparisons (comparisons.py, value.py) and tensor basics (tensor.py): < <= > >= == != on
-Tensors (boolean, no gradient) and Values (Python bools), graphs with tensors in sets and dicts, len,
-numel, bool, isclose, allclose and dot with numpy's rules."""
+"""Tests for comparisons.py (and the Value comparisons in value.py): < <= > >= == != on Tensors
+(elementwise, broadcast, boolean, no gradient) and on Values (Python bools, == stays identity), tensors
+hashed by identity in sets and dicts, isclose and allclose with numpy's rules.
+
+len, numel, bool and dot are Tensor's own, in tensor.py: tests/test_tensor.py checks them."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tests.bad_input import as_params, assert_clear_error, t23
-from tinygrad_lite import Tensor, Value, allclose, gradcheck, isclose
+from tinygrad_lite import Tensor, Value, allclose, isclose
 
 from .conftest import arrays, grid
 
@@ -71,15 +73,6 @@ def test_a_comparison_inside_a_graph_masks_without_cutting_it():
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0])
 
 
-def test_bool_of_a_tensor_is_pytorchs():
-    assert bool(Tensor([3.0]) > 2) and not Tensor(0.0)
-    assert bool(Tensor([[1.0]]) == 1.0)
-    with pytest.raises(ValueError, match=r"^bool: the truth value of a tensor of shape \(2,\) is ambiguous"):
-        bool(Tensor([1.0, 2.0]) > 0)
-    # So `in` on a list of tensors compares with ==, as in PyTorch: one element each, it works.
-    assert Tensor([2.0]) in [Tensor([1.0]), Tensor([2.0])]
-
-
 # ---- Value: comparisons are Python bools; == stays identity (micrograd's) --------------------
 
 
@@ -100,16 +93,6 @@ def test_value_equality_stays_identity_so_micrograds_sets_work():
     if a < b or a > b:
         pytest.fail("2 is neither below nor above 2")
     assert max([Value(1.0), Value(5.0), Value(3.0)]).data == 5.0  # max() compares with >
-
-
-# ---- len, numel ----------------------------------------------------------------------------------
-
-
-def test_len_and_numel_are_numpys():
-    t = Tensor(np.zeros((4, 3, 2)))
-    assert len(t) == 4 and t.numel() == 24
-    assert Tensor(5.0).numel() == 1 and Tensor(np.zeros((0, 3))).numel() == 0
-    assert [row.shape for row in Tensor(np.zeros((2, 3)))] == [(3,), (3,)]  # iterating gives the rows
 
 
 # ---- isclose, allclose ---------------------------------------------------------------------------
@@ -146,53 +129,6 @@ def test_isclose_takes_the_tensor_on_either_side_and_b_stays_the_reference():
     assert expected.tolist() == [False, True] and not np.isclose(b, a, rtol=0.091, atol=0.0)[1]
 
 
-# ---- dot, with numpy's rules ------------------------------------------------------------------------
-
-DOT_SHAPES = {
-    "0-d x 0-d": ((), ()),
-    "0-d x 2-D": ((), (2, 3)),
-    "2-D x 0-d": ((2, 3), ()),
-    "1-D x 1-D": ((3,), (3,)),
-    "1-D x 2-D": ((3,), (3, 2)),
-    "2-D x 1-D": ((2, 3), (3,)),
-    "2-D x 2-D": ((2, 3), (3, 4)),
-    "3-D x 1-D": ((4, 2, 3), (3,)),
-    "1-D x 3-D": ((3,), (4, 3, 2)),
-    "3-D x 2-D": ((4, 2, 3), (3, 5)),
-    "2-D x 3-D (pairs every row with every batch, unlike @)": ((2, 3), (4, 3, 5)),
-    "3-D x 3-D (every batch with every batch, unlike @)": ((2, 2, 3), (4, 3, 2)),
-    "4-D x 3-D": ((2, 1, 2, 3), (2, 3, 2)),
-}
-
-
-@pytest.mark.parametrize("case", DOT_SHAPES)
-def test_dot_follows_numpy(case):
-    shape_a, shape_b = DOT_SHAPES[case]
-    rng = np.random.default_rng(4)
-    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
-    out = param(a).dot(param(b))
-    expected = np.dot(a, b)
-    assert out.shape == np.shape(expected)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
-    assert gradcheck(lambda x, y: x.dot(y), [param(a), param(b)])
-
-
-def test_dot_against_pytorch_tensordot():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(5)
-    a, b = rng.standard_normal((2, 2, 3)), rng.standard_normal((4, 3, 2))
-    ours_a, ours_b = param(a), param(b)
-    out = ours_a.dot(ours_b)
-    g = rng.standard_normal(out.shape)
-    out.backward(g)
-    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
-    out_t = torch.tensordot(ta, tb, dims=([2], [1]))  # numpy's dot for N-d operands
-    out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-13)
-    np.testing.assert_allclose(ours_a.grad, ta.grad.numpy(), rtol=1e-13)
-    np.testing.assert_allclose(ours_b.grad, tb.grad.numpy(), rtol=1e-13)
-
-
 # ---- bad input gets a clear error ------------------------------------------------------------
 
 
@@ -208,9 +144,6 @@ BAD_INPUT = [
      TypeError, r"'<' not supported between instances of 'Tensor' and 'Value'"),
     ("Value-lt-str", lambda: Value(1.0) < "a",
      TypeError, r"'<' not supported between instances of 'Value' and 'str'"),
-    ("len-0d", lambda: len(Tensor(1.0)), TypeError, r"^len: a 0-d tensor has no length"),
-    ("bool-ambiguous", lambda: bool(t23()), ValueError,
-     r"^bool: the truth value of a tensor of shape \(2, 3\) is ambiguous"),
     ("isclose-shapes", lambda: isclose(t23(), np.ones(4)), ValueError,
      r"^isclose: cannot broadcast shapes \(2, 3\) and \(4,\)"),
     ("isclose-rtol", lambda: isclose(t23(), t23(), rtol=-1.0), ValueError,
@@ -224,9 +157,6 @@ BAD_INPUT = [
     ("allclose-data", lambda: allclose(t23(), "abc"), TypeError, r"^Tensor: data must be a number"),
     ("isclose-no-tensor", lambda: isclose(np.ones(3), np.ones(3)), TypeError,
      r"^isclose: expects at least one Tensor \(numpy.isclose compares arrays\), got ndarray and ndarray"),
-    ("dot-shapes", lambda: t23().dot(Tensor(np.ones((2, 2)))), ValueError,
-     r"^dot: cannot multiply \(2, 3\) by \(2, 2\): inner dimensions 3 and 2 differ"),
-    ("dot-str", lambda: t23().dot("a"), TypeError, r"^dot: expects a Tensor, an array or a number, got str"),
 ]
 # fmt: on
 
