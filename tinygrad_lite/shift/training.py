@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import checks, compiler
-from ..functional import activate, check_activation, cross_entropy
+from ..functional import check_activation, cross_entropy
 from ..nn import MLP
 from ..optim import SGD, Adam
 from ..tensor import Tensor
@@ -154,7 +154,8 @@ def _train(
 ) -> list[ShiftResult]:
     if not isinstance(config, ShiftConfig):
         raise TypeError(f"{owner}: expects a ShiftConfig such as ShiftConfig(n=11, hidden=2), got {config!r}")
-    y = shift_task(config.n)[1]
+    x, y = shift_task(config.n)  # every example at once: row k is input k+1 firing alone
+    x = Tensor(x)
     runs = [(seed, lr) for lr in lrs or [config.lr] for seed in seeds]  # one copy of the model each
     model = _stacked_model(config, [seed for seed, _ in runs], start)
     loss_per_copy = _loss_function(config, y, len(runs))
@@ -166,7 +167,7 @@ def _train(
         _progress_bar(config, progress) as bar,
     ):  # a diverging run reports, never warns
         for step in bar:
-            total, loss, logits = step_losses(model, loss_per_copy, config.n)  # compiled: see _losses
+            total, loss, logits = step_losses(model, loss_per_copy, x)  # compiled: see _losses
             if recorder.record(step, loss, logits):
                 break
             optimizer.zero_grad()
@@ -194,20 +195,10 @@ def _stacked_model(config: ShiftConfig, seeds: list[int], start: dict[str, np.nd
     return MLP.stack(nets)
 
 
-def _logits(model: MLP, n: int) -> Tensor:
-    """model(X) for the shift task's X, whose row k is one-hot: input k+1 fires alone, so
-    its hidden layer's input is column k of W1. An index, not a matmul, and the same numbers."""
-    first, second = model.layers
-    hidden = first.weight[:, :, : n - 1].transpose(0, 2, 1)  # (copies, n-1, hidden)
-    if first.bias is not None:
-        hidden = hidden + first.bias
-    return second(activate(hidden, model.activation))
-
-
-def _losses(model: MLP, loss_per_copy: Callable[[Tensor], Tensor], n: int) -> tuple[Tensor, Tensor, Tensor]:
-    """(the sum of the copies' losses, each copy's loss, the logits): one step's graph, which
-    `_train` compiles (tinygrad_lite.compile: the same numbers, bit for bit, without a node per op)."""
-    logits = _logits(model, n)  # model(X): (copies, n-1, n)
+def _losses(model: MLP, loss_per_copy: Callable[[Tensor], Tensor], x: Tensor) -> tuple[Tensor, ...]:
+    """(the sum of the copies' losses, each copy's loss, the logits) on the examples x: one step's graph,
+    which `_train` compiles (tinygrad_lite.compile: the same numbers, bit for bit, without a node per op)."""
+    logits = model(x)  # (copies, n-1, n)
     loss = loss_per_copy(logits)  # (copies,)
     return loss.sum(), loss, logits
 
