@@ -199,7 +199,10 @@ def test_load_refuses_what_is_not_a_saved_network(tmp_path, capsys):
     status, out, err = run_cli(["draw", "--load", str(other), "-q"], capsys)
     fix = "write one with: tinygrad-lite train --save model.npz"
     assert_one_line(
-        status, out, err, rf"is not a network that `train --save` wrote \(it holds \['w'\]\); {fix}$"
+        status,
+        out,
+        err,
+        rf"--load: .*other.npz holds no network n -> hidden -> n \(it holds \['w'\]\); {fix}$",
     )
     status, out, err = run_cli(["film", "--load", str(tmp_path / "none.npz"), "-q"], capsys)
     fix = f"write one with: tinygrad-lite train --save {tmp_path / 'none.npz'}"
@@ -362,8 +365,14 @@ def assert_one_line(status: int, out: str, err: str, pattern: str) -> None:
         (["train", "--steps", "1e3"], r"argument -s/--steps: invalid int value: '1e3'"),
         (["train", "--save", TMP], r"--save: '.*' is a directory"),
         (["train", "--save", ""], r"--save: path is empty; give a file name"),
-        (["draw", "--input", "0"], r"--input must be one of the inputs that fire, 1..10, got 0$"),
-        (["draw", "-n", "5", "-i", "5"], r"--input must be one of the inputs that fire, 1..4, got 5$"),
+        (
+            ["draw", "--input", "0"],
+            r"draw: input must be one of the inputs that fire, 1..10, got 0 \(set by -i/--input\)$",
+        ),
+        (
+            ["draw", "-n", "5", "-i", "5"],
+            r"draw: input must be one of the inputs that fire, 1..4, got 5 \(set by -i/--input\)$",
+        ),
         (["draw", "--n", "1"], r"shift_task: n must be an int >= 2"),
         (["draw", "--hidden", "0"], r"ShiftConfig: hidden must be a positive int"),
         (["draw", "--format", "gif"], r"argument -f/--format: invalid choice: 'gif'"),
@@ -376,8 +385,8 @@ def assert_one_line(status: int, out: str, err: str, pattern: str) -> None:
         (["sweep", "--criterion", "most"], r"argument --criterion: invalid choice: 'most'"),
         (["sweep", "--init", "zeros"], r"argument --init: invalid choice: 'zeros'"),
         (["sweep", "--bias", "maybe"], r"argument --bias: invalid choice: 'maybe'"),
-        (["film", "--every", "0"], r"--every must be a positive number of updates, got 0"),
-        (["film", "--fps", "nan"], r"--fps must be a positive number, got nan"),
+        (["film", "--every", "0"], r"film: every must be a positive int, got 0 \(set by --every\)$"),
+        (["film", "--fps", "nan"], r"film: fps must be a positive finite number, got nan \(set by --fps\)$"),
     ],
 )
 def test_the_cli_refuses_bad_input_with_one_line(args, pattern, capsys):

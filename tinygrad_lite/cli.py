@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 import os
 import re
 import sys
@@ -22,9 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from . import files, io, nn, shift
+from . import checks, files, io, nn, shift
 
 PROG = "tinygrad-lite"
 
@@ -67,48 +64,34 @@ def _shared(*, load: str | None = None, **defaults: Any) -> argparse.ArgumentPar
     return parent
 
 
-def _checkpoint(args: argparse.Namespace) -> dict[str, np.ndarray] | None:
-    """The weights --load names (None without it), with args.n and args.hidden set from their shapes;
-    an --n or --hidden that disagrees with them is refused."""
+def _network(args: argparse.Namespace) -> nn.MLP | None:
+    """The network --load names (None without it), with args.n and args.hidden set from it; an
+    -n or -H that disagrees with it is refused. Without --load they default to NETWORK's."""
     if args.load is None:
         args.n = NETWORK["n"] if args.n is None else args.n
         args.hidden = NETWORK["hidden"] if args.hidden is None else args.hidden
         return None
     try:
-        state = io.load(args.load)
+        model = shift.load_network(args.load)
     except (OSError, ValueError) as error:
-        reason = str(error).removeprefix("load: ")
-        fix = f"write one with: tinygrad-lite train --save {args.load}"
-        raise ValueError(f"--load: {reason}; {fix}") from None
-    w_in, w_out = state.get("layers.0.weight"), state.get("layers.1.weight")
-    if not (
-        isinstance(w_in, np.ndarray) and w_in.ndim == 2 and getattr(w_out, "shape", 0) == w_in.shape[::-1]
-    ):
-        raise ValueError(
-            f"--load: {args.load} is not a network that `train --save` wrote (it holds {sorted(state)}); "
-            "write one with: tinygrad-lite train --save model.npz"
-        )
-    hidden, n = w_in.shape
-    for flag, given, found in (("-n", args.n, n), ("-H", args.hidden, hidden)):
-        if given is not None and given != found:
+        # No file or no checkpoint: write one there. A checkpoint of something else: write one elsewhere.
+        target = args.load if isinstance(error, (OSError, io.CheckpointError)) else "model.npz"
+        fix = f"write one with: tinygrad-lite train --save {target}"
+        raise ValueError(f"--load: {_reason(error)}; {fix}") from None
+    found = {"-n": model.layers[0].in_features, "-H": model.layers[0].out_features}
+    for flag, given in (("-n", args.n), ("-H", args.hidden)):
+        if given is not None and given != found[flag]:
             raise ValueError(
-                f"--load: {args.load} holds an N={n}, H={hidden} network, but {flag} {given} was given; "
-                f"drop {flag} or give {flag} {found}"
+                f"--load: {args.load} holds an N={found['-n']}, H={found['-H']} network, but {flag} {given} "
+                f"was given; drop {flag} or give {flag} {found[flag]}"
             )
-    args.n, args.hidden = n, hidden
-    return {name: array.astype(np.float64) for name, array in state.items()}
-
-
-def _loaded_model(args: argparse.Namespace, state: dict[str, np.ndarray]) -> nn.MLP:
-    """The MLP the checkpoint describes, holding its weights."""
-    model = nn.MLP(args.n, args.hidden, args.n, bias="layers.0.bias" in state, dtype=np.float64)
-    try:
-        model.load_state_dict(state)
-    except ValueError as error:
-        raise ValueError(
-            f"--load: {args.load} does not fit an N={args.n}, H={args.hidden} network: {error}"
-        ) from None
+    args.n, args.hidden = found["-n"], found["-H"]
     return model
+
+
+def _reason(error: Exception) -> str:
+    """The error's message without the library function's name: the flag names it instead."""
+    return str(error).removeprefix("load: ").removeprefix("load_network: ")
 
 
 def _config(args: argparse.Namespace, **settings: Any) -> shift.ShiftConfig:
@@ -173,9 +156,8 @@ def _optimizer(text: str) -> tuple[str, float]:
 def _draw(args: argparse.Namespace) -> None:
     from . import viz  # graphviz loads only for the pictures
 
-    state, config = _checkpoint(args), _config(args)  # the config checks -n, -H, -s, --lr
-    if not 1 <= args.input < args.n:  # say so before training, not after
-        raise ValueError(f"--input must be one of the inputs that fire, 1..{args.n - 1}, got {args.input}")
+    loaded, config = _network(args), _config(args)  # the config checks -n, -H, -s, --lr
+    shift.firing_input("draw", args.input, args.n)  # say so before training, not after
     out, name = Path(args.out), f"n{args.n}_h{args.hidden}"
     files.output_path("--out", out / f"network_{name}.{args.format}", make_parents=True)
     if args.format == "pdf" and viz.rendering.find_renderer()[0] != "dot":  # say so before training
@@ -183,10 +165,7 @@ def _draw(args: argparse.Namespace) -> None:
             "--format pdf needs Graphviz's `dot` on PATH (apt install graphviz, brew install graphviz, "
             "or graphviz.org/download); without it use --format svg or --format png"
         )
-    if state is None:
-        model = shift.train_shift(config, args.seed, progress=not args.quiet).model
-    else:
-        model = _loaded_model(args, state)
+    model = loaded or shift.train_shift(config, args.seed, progress=not args.quiet).model
     loss, twin = shift.example_loss(model, args.input)
     pictures = {
         f"graph_{name}_input{args.input}": viz.draw_graph(loss, params=twin),
@@ -199,15 +178,15 @@ def _draw(args: argparse.Namespace) -> None:
 def _film(args: argparse.Namespace) -> None:
     from . import viz  # graphviz loads only for the pictures
 
-    if args.every is not None and args.every < 1:  # say so before training, not after
-        raise ValueError(f"--every must be a positive number of updates, got {args.every}")
-    if not 0 < args.fps < math.inf:
-        raise ValueError(f"--fps must be a positive number, got {args.fps}")
-    state = _checkpoint(args)
-    every = args.every or 1  # every update recorded: the film places its frames where the learning is
-    config = _config(args, record_every=every, bias=state is not None and "layers.0.bias" in state)
+    # Say so before training, not after.
+    every = 1 if args.every is None else checks.positive_int("film", "every", args.every)
+    checks.positive_number("film", "fps", args.fps)
+    loaded = _network(args)
+    start = None if loaded is None else loaded.state_dict()
+    # Every update recorded by default: the film places its frames where the learning is.
+    config = _config(args, record_every=every, bias=start is not None and "layers.0.bias" in start)
     files.output_path("--out", args.out, make_parents=True, example="film.html")
-    result = shift.train_shift(config, args.seed, progress=not args.quiet, start=state)
+    result = shift.train_shift(config, args.seed, progress=not args.quiet, start=start)
     player = viz.training_film(result, fps=args.fps)
     path = player.save(args.out)
     spacing = f"one every {every} updates" if args.every else "placed where the learning is"

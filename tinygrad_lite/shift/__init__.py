@@ -19,7 +19,7 @@ from .sweep import (
     search,
 )
 from .tables import SEED_CAPACITY, sweep_table, weight_table, worked_example
-from .task import INITS, example_loss, initial_weights, shift_task
+from .task import INITS, example_loss, firing_input, initial_weights, load_network, shift_task
 from .training import OPTIMIZERS, OUTPUTS, Recorder, ShiftConfig, ShiftResult, train_shift, train_shift_seeds
 
 __all__ = [
@@ -40,11 +40,13 @@ __all__ = [
     "capacity_table",
     "capacity_text",
     "example_loss",
+    "firing_input",
     "float_limit",
     "handbuilt_codes",
     "handbuilt_network",
     "initial_weights",
     "largest_learned",
+    "load_network",
     "search",
     "shift_task",
     "sweep_table",

@@ -7,11 +7,12 @@ neurons -> N softmax outputs, without biases.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
-from .. import checks
+from .. import checks, io
 from ..functional import value_cross_entropy
 from ..nn import MLP, ValueMLP
 from ..value import Value
@@ -75,6 +76,37 @@ def _draw(rng: np.random.Generator, init: str, shape: tuple[int, ...], fan_in: i
     return rng.uniform(-bound, bound, shape)
 
 
+def load_network(path: str | os.PathLike) -> MLP:
+    """The network n -> hidden -> n saved at `path` (`io.save(model.state_dict(), path)`, or
+    `tinygrad-lite train --save`), as a float64 MLP whose n and hidden come from its weights.
+
+    A file that cannot be read raises what `io.load` raises (OSError, CheckpointError); a
+    checkpoint that holds no such network, ValueError.
+    """
+    state = io.load(path)
+    w_in, w_out = state.get("layers.0.weight"), state.get("layers.1.weight")
+    if not (isinstance(w_in, np.ndarray) and w_in.ndim == 2 and np.shape(w_out) == w_in.shape[::-1]):
+        raise ValueError(
+            f"load_network: {os.fspath(path)} holds no network n -> hidden -> n (it holds {sorted(state)})"
+        )
+    hidden, n = w_in.shape
+    model = MLP(n, hidden, n, bias="layers.0.bias" in state, dtype=np.float64)
+    try:
+        model.load_state_dict({name: array.astype(np.float64) for name, array in state.items()})
+    except ValueError as error:
+        raise ValueError(
+            f"load_network: {os.fspath(path)} does not fit an N={n}, H={hidden} network: {error}"
+        ) from None
+    return model
+
+
+def firing_input(owner: str, k: Any, n: int) -> int:
+    """k, if input k fires in the shift task on n nodes (1..n-1; input n never fires)."""
+    if not checks.is_int(k) or not 1 <= k < n:
+        raise ValueError(f"{owner}: input must be one of the inputs that fire, 1..{n - 1}, got {k!r}")
+    return int(k)
+
+
 def example_loss(model: MLP, k: int) -> tuple[Value, ValueMLP]:
     """The loss of one example as a graph of scalar Values: input k fires, output k+1 should.
 
@@ -84,8 +116,7 @@ def example_loss(model: MLP, k: int) -> tuple[Value, ValueMLP]:
     """
     twin = ValueMLP.from_mlp(model)
     n = twin.layers[0].in_features
-    if not checks.is_int(k) or not 1 <= k < n:
-        raise ValueError(f"example_loss: input must be one of the inputs that fire, 1..{n - 1}, got {k!r}")
+    k = firing_input("example_loss", k, n)
     one_hot = [1.0 if i == k - 1 else 0.0 for i in range(n)]
     loss = value_cross_entropy(twin(one_hot), k)  # input k must fire output k+1 (index k)
     loss.label = "loss"
