@@ -3,6 +3,11 @@
 Each tests/test_*.py with error cases holds a table BAD_INPUT of rows
 (id naming the entry point, call, exception type, message pattern), checked by
 tests/bad_input.py's `assert_clear_error`. This file only collects the ids.
+
+The entry points are read from the package: the `__all__` of the modules that have one,
+the public top-level functions and classes of those that do not, and a short hand-kept
+list of Tensor/Value methods and operators. EXEMPT names what takes no user input or
+cannot fail on it, each with its reason.
 """
 
 from __future__ import annotations
@@ -15,21 +20,94 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 
-ENTRY_POINTS = [
-    "Value", "log_softmax", "compile", "Tensor", "zeros", "ones", "eye", "randn", "uniform", "one_hot",
-    "add", "mul", "sub", "div", "pow", "matmul", "sum", "mean", "max", "logsumexp", "softmax",
-    "reshape", "transpose", "getitem", "concatenate", "stack", "item", "backward",
-    "op", "Function.apply", "Function.backward",
-    "Linear", "linear", "MLP", "ValueMLP", "load_state_dict", "cross_entropy", "nll_loss", "mse_loss",
-    "value_cross_entropy", "SGD", "Adam", "shift_task", "initial_weights", "train_shift",
-    "capacity_sweep", "capacity_table", "capacity_plot", "train_shift_seeds", "weight_table",
-    "worked_example", "save", "load", "draw_graph", "draw_network",
-    "draw_hidden_space",
-    "clip", "maximum", "minimum", "where", "min", "prod", "var", "std", "argmax", "argmin",
-    "lt", "eq", "ge", "len", "bool", "isclose", "allclose", "dot", "leaky_relu", "relu6", "elu", "softplus",
-    "gelu", "silu", "hardswish", "mish", "dropout", "Dropout", "train", "AdamW", "RMSprop",
-    "numerical_grad", "check_op", "handbuilt_network", "handbuilt_codes", "float_limit", "task_margin",
+WITH_ALL = ["tinygrad_lite", "tinygrad_lite.shift", "tinygrad_lite.viz", "tinygrad_lite.compiler"]
+WITHOUT_ALL = [
+    "tinygrad_lite.nn",
+    "tinygrad_lite.optim",
+    "tinygrad_lite.io",
+    "tinygrad_lite.functional",
+    "tinygrad_lite.testing",
+    "tinygrad_lite.gradcheck",
+]
+
+# Methods and operators of Tensor, Value, Module and Function (an id "add-..." covers a + b).
+METHODS = [
+    "add", "mul", "sub", "div", "pow", "matmul", "dot", "len", "bool", "item", "backward",
+    "zeros", "ones", "eye", "randn", "uniform", "one_hot",
+    "sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin", "logsumexp", "softmax",
+    "log_softmax", "clip", "lt", "eq", "ge",
+    "reshape", "transpose", "getitem", "concatenate", "stack",
+    "Function.apply", "Function.backward", "load_state_dict", "train",
 ]  # fmt: skip
+
+EXEMPT = {
+    "AnomalyError": "an exception class",
+    "CheckpointError": "an exception class",
+    "GradcheckError": "an exception class",
+    "OpCheckError": "an exception class",
+    "RenderError": "an exception class",
+    "GraphChangedError": "an exception class",
+    "TraceError": "an exception class",
+    "is_grad_enabled": "takes no arguments",
+    "no_grad": "takes no arguments",
+    "detect_anomaly": "takes no arguments",
+    "Context": "takes no arguments; Function.apply makes it",
+    "Capacity": "a result of capacity_table",
+    "SweepResult": "a result of capacity_sweep",
+    "ShiftResult": "a result of train_shift",
+    "FloatLimit": "a result of float_limit",
+    "Recorder": "made by train_shift from a checked config",
+    "Picture": "a result of draw_graph and draw_network",
+    "Drawing": "a result of draw_hidden_space",
+    "CompiledFunction": "what compile returns; compile's rows check its arguments",
+}
+
+# Public names with no row yet, each with why: the error a plausible bad input gets today is not
+# clear (no row may hold it), or the rows belong in a file not changed here. Strict xfail: the
+# first row for a name makes its test pass, and then the name must leave this list.
+NO_ROWS_YET = {
+    "capacity_text": "capacity_text(None): TypeError 'NoneType' object is not iterable, from shift/sweep.py",
+    "sweep_table": "sweep_table([Capacity(...)]): AttributeError no attribute 'max_n', from shift/tables.py",
+    "largest_learned": "largest_learned(f, 10, relative=0): ZeroDivisionError, from shift/sweep.py",
+    "search": "search('5'): TypeError '<=' not supported between 'int' and 'str', from shift/sweep.py",
+    "activate": "activate(x, 'nope'): a bare KeyError 'nope', from functional.py",
+    "check_activation": "clear errors; its rows belong in tests/test_functional.py",
+    "probability": "clear errors; its rows belong in tests/test_functional.py",
+    "Domain": "Domain(3.0, 1.0) is accepted; check_op then fails inside numpy (high - low < 0)",
+    "default_shapes": "default_shapes(0) returns [(), ((2, 1),)]; default_shapes('2') a bare TypeError",
+    "arrays": "arrays(dtype=int): the error names check_op, not arrays",
+    "tensors": "tensors(domain='nope'): the error names check_op, not tensors",
+    "broadcastable_shapes": "broadcastable_shapes(-1) is accepted; hypothesis fails on the first draw",
+}
+
+
+def public_names() -> list[str]:
+    """The public callables of the package, then METHODS, each once, in that order."""
+    names = []
+    for name in WITH_ALL:
+        module = importlib.import_module(name)
+        names += [n for n in module.__all__ if callable(getattr(module, n))]
+    for name in WITHOUT_ALL:
+        module = importlib.import_module(name)
+        names += [
+            n
+            for n, obj in vars(module).items()
+            if not n.startswith("_") and callable(obj) and getattr(obj, "__module__", None) == name
+        ]
+    return list(dict.fromkeys(names + METHODS))
+
+
+ENTRY_POINTS = [name for name in public_names() if name not in EXEMPT]
+
+
+def entry_point_params() -> list:
+    """ENTRY_POINTS as pytest params, those in NO_ROWS_YET marked as expected to fail."""
+    return [
+        pytest.param(name, marks=pytest.mark.xfail(reason=NO_ROWS_YET[name], strict=True))
+        if name in NO_ROWS_YET
+        else name
+        for name in ENTRY_POINTS
+    ]
 
 
 def collected_ids() -> list[str]:
@@ -45,7 +123,11 @@ def test_the_tables_have_unique_ids():
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
-@pytest.mark.parametrize("name", ENTRY_POINTS)
+def test_every_exempt_name_is_a_public_name():
+    assert sorted((set(EXEMPT) | set(NO_ROWS_YET)) - set(public_names())) == []
+
+
+@pytest.mark.parametrize("name", entry_point_params())
 def test_every_public_entry_point_has_a_bad_input_case(name):
     covered = " ".join(collected_ids())
     assert re.search(rf"(^|\s){re.escape(name)}\b", covered), f"no BAD_INPUT row for {name}"

@@ -467,6 +467,14 @@ def params() -> list[Tensor]:
 
 # fmt: off
 BAD_INPUT = [
+    ("Optimizer-None", lambda: optim.Optimizer(None, lr=0.1),
+     TypeError, r"^Optimizer: expects an iterable of parameters such as model.parameters\(\), got NoneType"),
+    ("Optimizer-empty", lambda: optim.Optimizer([], lr=0.1),
+     ValueError, r"^Optimizer: got an empty parameter list"),
+    ("Optimizer-numbers", lambda: optim.Optimizer([1.0], lr=0.1),
+     TypeError, r"^Optimizer: parameters must be Tensors or Values, got float"),
+    ("Optimizer-lr", lambda: optim.Optimizer(params(), lr=-1),
+     ValueError, r"^Optimizer: lr must be a positive finite number, got -1"),
     ("SGD-module", lambda: optim.SGD(nn.MLP(3, 2, 3), lr=0.1), TypeError,
      r"^SGD: expects an iterable of parameters such as model.parameters\(\), got MLP; "
      r"pass model.parameters\(\)"),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.bad_input import as_params, assert_clear_error
-from tinygrad_lite import Tensor
+from tinygrad_lite import Tensor, nn
 from tinygrad_lite.functional import cross_entropy
 from tinygrad_lite.shift import (
     ShiftConfig,
@@ -110,6 +110,10 @@ BAD_INPUT = [
      r"^handbuilt_network: radius must be in \(0, 1\), inside tanh's range, got 1.0"),
     ("handbuilt_codes-hidden", lambda: handbuilt_codes(11, 0), ValueError,
      r"^handbuilt_codes: hidden must be a positive int, got 0"),
+    ("handbuilt_codes-one-neuron", lambda: handbuilt_codes(11, 1), ValueError,
+     r"^handbuilt_codes: hidden must be at least 2; one tanh neuron"),
+    ("handbuilt_codes-radius", lambda: handbuilt_codes(11, radius=0), ValueError,
+     r"^handbuilt_codes: radius must be in \(0, 1\), inside tanh's range, got 0"),
     ("float_limit-dtype", lambda: float_limit(np.int32), TypeError,
      r"^float_limit: dtype must be a floating-point dtype"),
     ("float_limit-max_n", lambda: float_limit(np.float32, max_n=1), ValueError,
@@ -118,6 +122,8 @@ BAD_INPUT = [
      r"^float_limit: ratio must be a number > 1, got 1"),
     ("task_margin-model", lambda: task_margin("net"), TypeError,
      r"^task_margin: expects one MLP such as handbuilt_network\(11\), got 'net'"),
+    ("task_margin-copies", lambda: task_margin(nn.MLP(5, 2, 5, copies=2)), TypeError,
+     r"^task_margin: expects one MLP such as handbuilt_network\(11\), got MLP\("),
 ]
 # fmt: on
 

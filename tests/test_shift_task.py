@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from tests.bad_input import as_params, assert_clear_error
-from tinygrad_lite import Tensor, Value, nn
-from tinygrad_lite.shift import ShiftConfig, example_loss, initial_weights, shift_task, train_shift
+from tinygrad_lite import Tensor, Value, nn, save
+from tinygrad_lite.shift import (
+    ShiftConfig,
+    example_loss,
+    firing_input,
+    initial_weights,
+    load_network,
+    shift_task,
+    train_shift,
+)
 
 
 @pytest.mark.parametrize("n", [2, 5, 11])
@@ -79,6 +90,14 @@ def test_initial_weights_uniform_follow_pytorchs_fan_in_rule():
     assert initial_weights(n, hidden, 4, init="uniform")["layers.0.weight"].tobytes() != w1.tobytes()
 
 
+def load_saved(state: dict) -> nn.MLP:
+    """load_network on a checkpoint of `state`, saved in a fresh temporary directory."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "net.npz"
+        save(state, path)
+        return load_network(path)
+
+
 # fmt: off
 BAD_INPUT = [
     ("shift_task-1", lambda: shift_task(1), ValueError, r"^shift_task: n must be an int >= 2 .*got 1"),
@@ -97,6 +116,19 @@ BAD_INPUT = [
      r"^example_loss: input must be one of the inputs that fire, 1..4, got 0"),
     ("example_loss-model", lambda: example_loss("x", 1), TypeError,
      r"^ValueMLP.from_mlp: expects an MLP, got str"),
+    ("initial_weights-hidden", lambda: initial_weights(5, 0, 0), ValueError,
+     r"^initial_weights: hidden must be a positive int, got 0"),
+    ("example_loss-str", lambda: example_loss(seed_model(), "a"), ValueError,
+     r"^example_loss: input must be one of the inputs that fire, 1..4, got 'a'"),
+    ("firing_input-range", lambda: firing_input("draw", 5, 5), ValueError,
+     r"^draw: input must be one of the inputs that fire, 1..4, got 5"),
+    ("load_network-other", lambda: load_saved({"x": np.ones(3)}), ValueError,
+     r"^load_network: .*net.npz holds no network n -> hidden -> n \(it holds \['x'\]\)"),
+    ("load_network-deep", lambda: load_saved(nn.MLP(4, [2, 3], 4).state_dict()), ValueError,
+     r"^load_network: .*net.npz holds no network n -> hidden -> n \(it holds \['layers.0.weight', .*\]\)"),
+    ("load_network-misfit", lambda: load_saved({**nn.MLP(4, 2, 4).state_dict(), "extra": np.ones(3)}),
+     ValueError, r"^load_network: .*net.npz does not fit an N=4, H=2 network: load_state_dict: the names do "
+     r"not match MLP: missing none, unexpected \['extra'\]"),
 ]
 # fmt: on
 

@@ -349,6 +349,12 @@ BAD_INPUT = [
      r"^ShiftConfig: init must be one of \('normal', 'uniform'\), got 'zeros'"),
     ("ShiftConfig-reduction", lambda: ShiftConfig(5, 2, reduction="max"), ValueError,
      r"^ShiftConfig: reduction must be one of \('mean', 'sum'\), got 'max'"),
+    ("ShiftConfig-n-str", lambda: ShiftConfig("5", 2), ValueError,
+     r"^shift_task: n must be an int >= 2 \(at least one example\), got '5'"),
+    ("ShiftConfig-hidden-float", lambda: ShiftConfig(5, 2.0), ValueError,
+     r"^ShiftConfig: hidden must be a positive int, got 2.0"),
+    ("ShiftConfig-lr-str", lambda: ShiftConfig(5, 2, lr="0.1"), ValueError,
+     r"^ShiftConfig: lr must be a positive finite number, got '0.1'"),
     ("train_shift_seeds-lrs", lambda: train_shift_seeds(ShiftConfig(5, 2), [0], lrs=[]), ValueError,
      r"^train_shift_seeds: lrs must be a non-empty list of numbers, got \[\]"),
     ("train_shift_seeds-lr", lambda: train_shift_seeds(ShiftConfig(5, 2), [0], lrs=[0.1, -1]), ValueError,
@@ -388,6 +394,8 @@ BAD_INPUT = [
      ValueError, r"^train_shift_seeds: seeds must be .* got \[0, -1\]"),
     ("train_shift_seeds-int", lambda: train_shift_seeds(ShiftConfig(5, 2), 3, progress=False),
      ValueError, r"^train_shift_seeds: seeds must be a non-empty list of non-negative ints, got 3"),
+    ("train_shift_seeds-config", lambda: train_shift_seeds(None, [0], progress=False), TypeError,
+     r"^train_shift_seeds: expects a ShiftConfig such as ShiftConfig\(n=11, hidden=2\), got None"),
 ]
 # fmt: on
 

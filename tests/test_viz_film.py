@@ -176,6 +176,8 @@ BAD_INPUT = [
     ("training_film-frames", lambda: training_film(shift(3, 1, steps=3, record_every=1), frames=0),
      ValueError,
      r"^training_film: frames must be a positive int, got 0"),
+    ("training_film-frames-str", lambda: training_film(shift(3, 1, steps=3, record_every=1), frames="a"),
+     ValueError, r"^training_film: frames must be a positive int, got 'a'"),
 ]
 # fmt: on
 

@@ -130,12 +130,16 @@ BAD_INPUT = [
      r"^Player: fps must be a positive finite number, got 0"),
     ("Player-fps-nan", lambda: Player([TINY], ["one"], fps=float("nan")), ValueError,
      r"^Player: fps must be"),
+    ("Player-fps-str", lambda: Player([TINY], ["one"], fps="8"), ValueError,
+     r"^Player: fps must be a positive finite number, got '8'"),
     ("Player-not-svg", lambda: Player(["<p>not a picture</p>"], ["one"]), ValueError,
      r"^Player: a frame must be an SVG picture \(no <svg> element found\)"),
     ("Player.save-path", lambda: Player([TINY], ["one"]).save(""), ValueError,
      r"^Player.save: path is empty"),
     ("Player.save-directory", lambda: Player([TINY], ["one"]).save(tempfile.gettempdir()), IsADirectoryError,
      r"^Player.save: '.*' is a directory"),
+    ("Player.save-None", lambda: Player([TINY], ["one"]).save(None), TypeError,
+     r"^Player.save: path must be a str or a pathlib.Path, got NoneType"),
 ]
 # fmt: on
 

@@ -180,6 +180,9 @@ BAD_INPUT = [
      r"^save: unknown format 3"),
     ("save-path", lambda: draw_graph(Value(1.0)).save(""), ValueError, r"^save: path is empty"),
     ("render-format", lambda: render("digraph {}", "nope"), ValueError, r"^render: unknown format 'nope'"),
+    ("render-format-None", lambda: render("digraph {}", None), ValueError, r"^render: unknown format None"),
+    ("render-program", lambda: render("digraph {}", program="neato"), RenderError,
+     r"^cannot draw with 'neato': it is not installed \(expected 'dot' or 'graphviz-pure'\)"),
 ]
 # fmt: on
 

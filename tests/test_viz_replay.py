@@ -191,6 +191,8 @@ BAD_INPUT = [
      r"^Player: fps must be a positive finite number, got -1"),
     ("record_backward-type", lambda: record_backward(3.0), TypeError,
      r"^record_backward: expects a scalar Value graph, got float"),
+    ("record_backward-tensor", lambda: record_backward(Tensor([1.0], requires_grad=True).sum()), TypeError,
+     r"^record_backward: expects a scalar Value graph, got Tensor; for a Tensor graph, draw_graph\(loss\)"),
 ]
 # fmt: on
 
