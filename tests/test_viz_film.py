@@ -157,9 +157,9 @@ def test_film_command_rejects_bad_options_before_training(tmp_path: Path, capsys
     from tinygrad_lite.cli import main
 
     assert main(["film", "--every", "0", "--out", str(tmp_path / "f.html")]) == 1
-    assert "--every must be a positive number" in capsys.readouterr().err
+    assert "film: every must be a positive int, got 0 (set by --every)" in capsys.readouterr().err
     assert main(["film", "--fps", "0", "--out", str(tmp_path / "f.html")]) == 1
-    assert "--fps must be a positive number" in capsys.readouterr().err
+    assert "film: fps must be a positive finite number, got 0.0 (set by --fps)" in capsys.readouterr().err
     assert not (tmp_path / "f.html").exists()
 
 
