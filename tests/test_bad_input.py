@@ -70,14 +70,6 @@ NO_ROWS_YET = {
     "sweep_table": "sweep_table([Capacity(...)]): AttributeError no attribute 'max_n', from shift/tables.py",
     "largest_learned": "largest_learned(f, 10, relative=0): ZeroDivisionError, from shift/sweep.py",
     "search": "search('5'): TypeError '<=' not supported between 'int' and 'str', from shift/sweep.py",
-    "activate": "activate(x, 'nope'): a bare KeyError 'nope', from functional.py",
-    "check_activation": "clear errors; its rows belong in tests/test_functional.py",
-    "probability": "clear errors; its rows belong in tests/test_functional.py",
-    "Domain": "Domain(3.0, 1.0) is accepted; check_op then fails inside numpy (high - low < 0)",
-    "default_shapes": "default_shapes(0) returns [(), ((2, 1),)]; default_shapes('2') a bare TypeError",
-    "arrays": "arrays(dtype=int): the error names check_op, not arrays",
-    "tensors": "tensors(domain='nope'): the error names check_op, not tensors",
-    "broadcastable_shapes": "broadcastable_shapes(-1) is accepted; hypothesis fails on the first draw",
 }
 
 

@@ -282,13 +282,6 @@ def test_every_activation_works_on_values_and_tensors_alike(name):
     np.testing.assert_allclose(tensor_out, value_out, rtol=1e-12)
 
 
-def test_an_unknown_activation_is_refused_with_the_choices():
-    with pytest.raises(
-        ValueError, match=r"^MLP: activation must be one of \('tanh', 'relu', 'sigmoid', 'linear', 'leaky"
-    ):
-        functional.check_activation("MLP", "swish")
-
-
 # ---- dropout -------------------------------------------------------------------------------------
 
 
@@ -417,6 +410,20 @@ BAD_INPUT = [
     ("hardswish-None", lambda: functional.hardswish(None),
      TypeError, r"^hardswish: expects a Tensor or a Value"),
     ("mish-str", lambda: functional.mish("x"), TypeError, r"^mish: expects a Tensor or a Value, got str"),
+    ("activate-unknown", lambda: functional.activate(t23(), "nope"), ValueError,
+     r"^activate: activation must be one of \('tanh', 'relu', 'sigmoid', 'linear', .*'mish'\), got 'nope'"),
+    ("activate-callable", lambda: functional.activate(t23(), np.tanh), ValueError,
+     r"^activate: activation must be one of \('tanh', .*\), got <ufunc 'tanh'>"),
+    ("check_activation-unknown", lambda: functional.check_activation("MLP", "swish"), ValueError,
+     r"^MLP: activation must be one of \('tanh', 'relu', 'sigmoid', 'linear', 'leaky_relu', .*got 'swish'"),
+    ("check_activation-None", lambda: functional.check_activation("ValueMLP", None), ValueError,
+     r"^ValueMLP: activation must be one of \('tanh', .*\), got None"),
+    ("probability-above-one", lambda: functional.probability("dropout", 2), ValueError,
+     r"^dropout: p must be a probability in \[0, 1\], got 2$"),
+    ("probability-str", lambda: functional.probability("Dropout", "0.5"), ValueError,
+     r"^Dropout: p must be a probability in \[0, 1\], got '0.5'"),
+    ("probability-bool", lambda: functional.probability("Dropout", True), ValueError,
+     r"^Dropout: p must be a probability in \[0, 1\], got True"),
     ("dropout-p", lambda: dropout(t23(), 1.5),
      ValueError, r"^dropout: p must be a probability in \[0, 1\], got 1.5"),
     ("dropout-p-nan", lambda: dropout(t23(), math.nan),

@@ -139,7 +139,7 @@ ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
 
 def activate(x: Node, name: str) -> Node:
     """x passed through the activation `name` (a key of ACTIVATIONS), for a Tensor or a Value."""
-    return ACTIVATIONS[name](x)
+    return ACTIVATIONS[check_activation("activate", name)](x)
 
 
 def check_activation(owner: str, name: Any) -> str:

@@ -14,12 +14,14 @@ gradient, a forgotten g, a broadcast input not summed, one wrong element).
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import checks
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
@@ -42,6 +44,14 @@ class Domain:
     high: float
     both_signs: bool = False
     distinct: bool = False
+
+    def __post_init__(self) -> None:
+        lo, hi = self.low, self.high
+        finite = all(checks.is_number(b) and math.isfinite(b) for b in (lo, hi))
+        if not finite or lo > hi or (self.distinct and lo == hi):
+            raise ValueError(
+                f"Domain: expected finite low <= high (< if distinct), got low={lo!r}, high={hi!r}"
+            )
 
 
 DOMAINS = {
@@ -84,7 +94,7 @@ def check_op(
     fn, name, arity = _callable(op, shapes)
     domains = _domains(domain, arity)
     kinds = _kinds(kind, shapes)
-    dtype = _dtype(dtype)
+    dtype = _dtype(dtype, "check_op")
     cases = _cases(shapes, arity, kinds)
     rng = np.random.default_rng(seed)
     for engine in kinds:
@@ -139,17 +149,17 @@ def _as_case(entry: Any) -> tuple[tuple[int, ...], ...]:
 
 def _domains(domain: Any, arity: int) -> list[Domain]:
     many = isinstance(domain, (list, tuple))
-    domains = [_domain(d) for d in domain] if many else [_domain(domain)] * arity
+    domains = [_domain(d, "check_op") for d in domain] if many else [_domain(domain, "check_op")] * arity
     if len(domains) != arity:
         raise ValueError(f"check_op: got {len(domains)} domains for an op of {arity} input(s)")
     return domains
 
 
-def _domain(domain: Any) -> Domain:
+def _domain(domain: Any, owner: str) -> Domain:
     if isinstance(domain, Domain):
         return domain
-    if domain not in DOMAINS:
-        raise ValueError(f"check_op: domain must be a Domain or one of {', '.join(DOMAINS)}; got {domain!r}")
+    if not isinstance(domain, str) or domain not in DOMAINS:
+        raise ValueError(f"{owner}: domain must be a Domain or one of {', '.join(DOMAINS)}; got {domain!r}")
     return DOMAINS[domain]
 
 
@@ -161,15 +171,15 @@ def _kinds(kind: Any, shapes: Any) -> list[str]:
     return ["tensor", "value"] if kind == "both" else [kind]
 
 
-def _dtype(dtype: Any) -> np.dtype:
+def _dtype(dtype: Any, owner: str) -> np.dtype:
     if dtype not in (np.float64, np.float32):
-        raise ValueError(f"check_op: dtype must be np.float64 or np.float32, got {dtype!r}")
+        raise ValueError(f"{owner}: dtype must be np.float64 or np.float32, got {dtype!r}")
     return np.dtype(dtype)
 
 
 def _cases(shapes: Any, arity: int, kinds: list[str]) -> list[tuple[tuple[int, ...], ...]]:
     if shapes is None:
-        return default_shapes(arity)
+        return default_shapes(checks.positive_int("check_op", "the op's number of inputs", arity))
     cases = [_as_case(entry) for entry in shapes]
     if not cases or any(len(case) != arity for case in cases):
         raise ValueError(f"check_op: each case of shapes needs {arity} shape(s), got {list(shapes)!r}")
@@ -179,7 +189,7 @@ def _cases(shapes: Any, arity: int, kinds: list[str]) -> list[tuple[tuple[int, .
 def default_shapes(n: int) -> list[tuple[tuple[int, ...], ...]]:
     """The cases `check_op` draws for an op of n inputs: for one input four ranks; for more, all of
     shape (2, 3), then each input alone as (3,), (2, 1) and () against the others, then (2, 1) with (1, 3)."""
-    if n == 1:
+    if checks.positive_int("default_shapes", "n", n) == 1:
         return [((),), ((3,),), ((2, 3),), ((2, 1, 4),)]
     cases = [((2, 3),) * n]
     for small in ((3,), (2, 1), ()):
@@ -211,9 +221,7 @@ def _inputs(engine: str, arrays: list[np.ndarray], dtype: np.dtype) -> list[Tens
     return [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
 
 
-def _check_forward(
-    fn: Callable, name: str, engine: str, arrays: list, reference: Any, dtype: np.dtype
-) -> None:
+def _check_forward(fn: Callable, name: str, engine: str, arrays: list, reference: Any, dtype: Any) -> None:
     """The forward: a Tensor (or Value) of the reference's value, in the inputs' dtype."""
     dtypes = [np.dtype(np.float64)] if engine == "value" else sorted({np.dtype(np.float64), dtype}, key=str)
     for dt in dtypes:
@@ -278,9 +286,7 @@ def _gradient_case(fn: Callable, engine: str, arrays: list, eps: float, atol: fl
 # ---- the report ----------------------------------------------------------------------------------
 
 
-def _report(
-    name: str, engine: str, results: list[_Case], failed: list[_Case], atol: float, rtol: float
-) -> str:
+def _report(name: str, engine: str, results: list, failed: list[_Case], atol: float, rtol: float) -> str:
     first = failed[0]
     lines = [
         f"check_op({name}): the backward disagrees with finite differences in {len(failed)} of "
@@ -305,10 +311,8 @@ def _diagnose(results: list[_Case], atol: float, rtol: float) -> str | None:
         return "the gradient is zero everywhere: does backward return the gradient (times g) for each input?"
     if all(_forgot_g(r.error, i) for r, i in bad_pairs):
         return "analytic * w = numeric: backward returns the local derivative but forgets to multiply it by g"
-    inputs = {i for _, i in bad_pairs}
-    for i in sorted(inputs):
-        hint = _broadcast_hint(results, wrong, i)
-        if hint:
+    for i in sorted({i for _, i in bad_pairs}):
+        if hint := _broadcast_hint(results, wrong, i):
             return hint
     factor = _common_factor(analytic, numeric)
     if factor is not None and len(failed) == len(results):
@@ -383,13 +387,24 @@ def _hypothesis() -> tuple[Any, Any]:
 def arrays(shape: Any = None, *, dtype: Any = np.float64, domain: str | Domain = "real") -> Any:
     """A hypothesis strategy for numpy arrays of `shape` (a tuple, a strategy of tuples, or None for any
     shape of up to 3 axes of up to 3) and `dtype`, with elements drawn from `domain` (see DOMAINS)."""
+    return _arrays("arrays", shape, dtype, domain)
+
+
+def tensors(
+    shape: Any = None, *, dtype: Any = np.float64, domain: str | Domain = "real", requires_grad: bool = True
+) -> Any:
+    """A hypothesis strategy for Tensors: `arrays(shape, dtype=..., domain=...)`, wrapped."""
+    return _arrays("tensors", shape, dtype, domain).map(lambda a: Tensor(a, requires_grad=requires_grad))
+
+
+def _arrays(owner: str, shape: Any, dtype: Any, domain: Any) -> Any:
     st, hnp = _hypothesis()
-    d, dtype = _domain(domain), _dtype(dtype)
+    d, dtype = _domain(domain, owner), _dtype(dtype, owner)
     if shape is None:
         shape = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
     if isinstance(shape, st.SearchStrategy):
-        return shape.flatmap(lambda s: arrays(s, dtype=dtype, domain=d))
-    shape = tuple(shape)
+        return shape.flatmap(lambda s: _arrays(owner, s, dtype, d))
+    shape = checks.shape(owner, (shape,))
     if d.distinct:
         size = int(np.prod(shape))
         grid = np.linspace(d.low, d.high, size).astype(dtype)
@@ -402,16 +417,13 @@ def arrays(shape: Any = None, *, dtype: Any = np.float64, domain: str | Domain =
     return hnp.arrays(dtype, shape, elements=elements)
 
 
-def tensors(
-    shape: Any = None, *, dtype: Any = np.float64, domain: str | Domain = "real", requires_grad: bool = True
-) -> Any:
-    """A hypothesis strategy for Tensors: `arrays(shape, dtype=..., domain=...)`, wrapped."""
-    return arrays(shape, dtype=dtype, domain=domain).map(lambda a: Tensor(a, requires_grad=requires_grad))
-
-
 def broadcastable_shapes(n: int = 2, *, max_dims: int = 3, max_side: int = 3) -> Any:
     """A hypothesis strategy for tuples of n shapes that broadcast together, as numpy's rules allow."""
     _, hnp = _hypothesis()
+    name = "broadcastable_shapes"
+    n, side = checks.positive_int(name, "n", n), checks.positive_int(name, "max_side", max_side)
+    if not checks.is_int(max_dims) or not 0 <= max_dims <= 32:  # 32: hypothesis's limit
+        raise ValueError(f"{name}: max_dims must be an int in [0, 32], got {max_dims!r}")
     return hnp.mutually_broadcastable_shapes(
-        num_shapes=n, min_dims=0, max_dims=max_dims, min_side=1, max_side=max_side
+        num_shapes=n, min_dims=0, max_dims=max_dims, min_side=1, max_side=side
     ).map(lambda shapes: shapes.input_shapes)
