@@ -62,16 +62,6 @@ EXEMPT = {
     "CompiledFunction": "what compile returns; compile's rows check its arguments",
 }
 
-# Public names with no row yet, each with why: the error a plausible bad input gets today is not
-# clear (no row may hold it), or the rows belong in a file not changed here. Strict xfail: the
-# first row for a name makes its test pass, and then the name must leave this list.
-NO_ROWS_YET = {
-    "capacity_text": "capacity_text(None): TypeError 'NoneType' object is not iterable, from shift/sweep.py",
-    "sweep_table": "sweep_table([Capacity(...)]): AttributeError no attribute 'max_n', from shift/tables.py",
-    "largest_learned": "largest_learned(f, 10, relative=0): ZeroDivisionError, from shift/sweep.py",
-    "search": "search('5'): TypeError '<=' not supported between 'int' and 'str', from shift/sweep.py",
-}
-
 
 def public_names() -> list[str]:
     """The public callables of the package, then METHODS, each once, in that order."""
@@ -92,16 +82,6 @@ def public_names() -> list[str]:
 ENTRY_POINTS = [name for name in public_names() if name not in EXEMPT]
 
 
-def entry_point_params() -> list:
-    """ENTRY_POINTS as pytest params, those in NO_ROWS_YET marked as expected to fail."""
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(reason=NO_ROWS_YET[name], strict=True))
-        if name in NO_ROWS_YET
-        else name
-        for name in ENTRY_POINTS
-    ]
-
-
 def collected_ids() -> list[str]:
     ids = []
     for path in sorted(TESTS.glob("test_*.py")):
@@ -116,10 +96,10 @@ def test_the_tables_have_unique_ids():
 
 
 def test_every_exempt_name_is_a_public_name():
-    assert sorted((set(EXEMPT) | set(NO_ROWS_YET)) - set(public_names())) == []
+    assert sorted(set(EXEMPT) - set(public_names())) == []
 
 
-@pytest.mark.parametrize("name", entry_point_params())
+@pytest.mark.parametrize("name", ENTRY_POINTS)
 def test_every_public_entry_point_has_a_bad_input_case(name):
     covered = " ".join(collected_ids())
     assert re.search(rf"(^|\s){re.escape(name)}\b", covered), f"no BAD_INPUT row for {name}"

@@ -288,7 +288,7 @@ def test_usage_errors_exit_2_with_one_line(args, message, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["train", "--n", "1"], "tinygrad-lite train: error: shift_task: n must be an int >= 2"),
+        (["train", "--n", "1"], "tinygrad-lite train: error: ShiftConfig: n must be an int >= 2"),
         (
             ["train", "--hidden", "0"],
             "tinygrad-lite train: error: ShiftConfig: hidden must be a positive int",
@@ -359,7 +359,7 @@ def assert_one_line(status: int, out: str, err: str, pattern: str) -> None:
     [
         (["train", "--lr", "nan"], r"ShiftConfig: lr must be a positive finite number, got nan"),
         (["train", "--lr", "inf"], r"ShiftConfig: lr must be a positive finite number, got inf"),
-        (["train", "--n", "-3"], r"shift_task: n must be an int >= 2"),
+        (["train", "--n", "-3"], r"ShiftConfig: n must be an int >= 2"),
         (["train", "--hidden", "-1"], r"ShiftConfig: hidden must be a positive int, got -1"),
         (["train", "--seed", "-1"], r"train_shift: seed must be a non-negative int"),
         (["train", "--steps", "1e3"], r"argument -s/--steps: invalid int value: '1e3'"),
@@ -373,7 +373,7 @@ def assert_one_line(status: int, out: str, err: str, pattern: str) -> None:
             ["draw", "-n", "5", "-i", "5"],
             r"draw: input must be one of the inputs that fire, 1..4, got 5 \(set by -i/--input\)$",
         ),
-        (["draw", "--n", "1"], r"shift_task: n must be an int >= 2"),
+        (["draw", "--n", "1"], r"ShiftConfig: n must be an int >= 2"),
         (["draw", "--hidden", "0"], r"ShiftConfig: hidden must be a positive int"),
         (["draw", "--format", "gif"], r"argument -f/--format: invalid choice: 'gif'"),
         (

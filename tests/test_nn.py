@@ -490,6 +490,8 @@ BAD_INPUT = [
      ValueError, r"^ValueLinear: expected 2 inputs, got 3"),
     ("ValueLinear-input-number", lambda: nn.ValueLinear(2, 1)(3.0), TypeError,
      r"^ValueLinear: expects a list of 2 Values or numbers, got float"),
+    ("ValueLinear-input-tensor", lambda: nn.ValueLinear(2, 1)(Tensor([1.0, 2.0])), TypeError,
+     r"^ValueLinear: expects Values or numbers, got Tensor"),
     ("ValueMLP-hidden", lambda: nn.ValueMLP(3, 0, 3),
      ValueError, r"^ValueMLP: hidden\[0\] must be a positive int"),
     ("ValueMLP-input", lambda: nn.ValueMLP(3, 2, 3)([1.0]),

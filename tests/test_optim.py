@@ -475,6 +475,8 @@ BAD_INPUT = [
      TypeError, r"^Optimizer: parameters must be Tensors or Values, got float"),
     ("Optimizer-lr", lambda: optim.Optimizer(params(), lr=-1),
      ValueError, r"^Optimizer: lr must be a positive finite number, got -1"),
+    ("Optimizer.step-base", lambda: optim.Optimizer(params(), lr=0.1).step(), NotImplementedError,
+     r"^Optimizer.step: Optimizer is the base class; use SGD, Adam, AdamW or RMSprop"),
     ("SGD-module", lambda: optim.SGD(nn.MLP(3, 2, 3), lr=0.1), TypeError,
      r"^SGD: expects an iterable of parameters such as model.parameters\(\), got MLP; "
      r"pass model.parameters\(\)"),

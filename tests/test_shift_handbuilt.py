@@ -124,6 +124,8 @@ BAD_INPUT = [
      r"^task_margin: expects one MLP such as handbuilt_network\(11\), got 'net'"),
     ("task_margin-copies", lambda: task_margin(nn.MLP(5, 2, 5, copies=2)), TypeError,
      r"^task_margin: expects one MLP such as handbuilt_network\(11\), got MLP\("),
+    ("task_margin-outputs", lambda: task_margin(nn.MLP(4, 2, 3)), ValueError,
+     r"^task_margin: the shift task needs as many outputs as inputs, got 4 -> 3"),
 ]
 # fmt: on
 

@@ -218,7 +218,21 @@ def test_largest_learned_not_monotone():
 # ---- bad input: a clear error -------------------------------------------------------------------
 
 # fmt: off
+ROW = Capacity(hidden=2, bias=False, optimizer="adam", lr=0.05, largest_n=37, capped=False)
+
 BAD_INPUT = [
+    ("search-max_n", lambda: search("5"), ValueError, r"^search: max_n must be an int >= 2 .*got '5'"),
+    ("search-relative", lambda: search(10, relative=0), ValueError,
+     r"^search: relative must be a positive int, got 0"),
+    ("search-above", lambda: search(10, above=-1), ValueError, r"^search: above must be a non-negative int"),
+    ("largest_learned-learns", lambda: largest_learned(True, 10), TypeError,
+     r"^largest_learned: learns must be a function N -> bool, got bool"),
+    ("largest_learned-max_n", lambda: largest_learned(lambda n: True, 1), ValueError,
+     r"^search: max_n must be an int >= 2 .*got 1"),
+    ("capacity_text-none", lambda: capacity_text(None), ValueError,
+     r"^capacity_text: table must be a non-empty list of Capacity rows \(capacity_table's\), got None"),
+    ("capacity_text-results", lambda: capacity_text([3]), ValueError,
+     r"^capacity_text: table must be a non-empty list of Capacity rows .*got \[3\]"),
     ("capacity_table-hidden", lambda: capacity_table([0], progress=False), ValueError,
      r"^capacity_table: hidden size must be a positive int, got 0"),
     ("capacity_table-optimizers", lambda: capacity_table([2], [], progress=False), ValueError,
@@ -245,8 +259,12 @@ BAD_INPUT = [
      r"^capacity_table: max_n must be at least 2"),
     ("capacity_table-json", lambda: capacity_table([2], json_path="/no/such/dir/t.json", progress=False),
      FileNotFoundError, r"^capacity_table: the directory '/no/such/dir' does not exist"),
-    ("capacity_plot-path", lambda: capacity_plot([], "/no/such/dir/t.svg"), FileNotFoundError,
+    ("capacity_plot-path", lambda: capacity_plot([ROW], "/no/such/dir/t.svg"), FileNotFoundError,
      r"^capacity_plot: the directory '/no/such/dir' does not exist"),
+    ("capacity_plot-empty", lambda: capacity_plot([], "t.svg"), ValueError,
+     r"^capacity_plot: table must be a non-empty list of Capacity rows \(capacity_table\), got \[\]"),
+    ("capacity_plot-suffix", lambda: capacity_plot([ROW], "table.txt"), ValueError,
+     r"^capacity_plot: writes .svg, .png or .pdf files, got 'table.txt'"),
     ("capacity_sweep-hidden", lambda: capacity_sweep([0], progress=False), ValueError,
      r"^capacity_sweep: hidden size must be a positive int, got 0"),
     ("capacity_sweep-hidden-list", lambda: capacity_sweep([1, 0], progress=False), ValueError,

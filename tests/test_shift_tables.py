@@ -53,7 +53,7 @@ def test_worked_example():
     )
     wrong = model_with([[A, -A], [-A, A], [0.0, 0.0]], [[0.0, 0.0], [-4.0, 4.0], [26.0, -26.0]])
     assert worked_example(wrong, 1).endswith("-> WRONG (wanted 2)")
-    with pytest.raises(ValueError, match=r"input must be in 1..2, got 3"):
+    with pytest.raises(ValueError, match=r"input must be one of the inputs that fire, 1..2, got 3"):
         worked_example(model, 3)
     with pytest.raises(ValueError, match="one-hidden-layer MLP without biases"):
         worked_example(nn.MLP(3, 2, 3, bias=True), 1)
@@ -84,9 +84,13 @@ BAD_INPUT = [
     ("weight_table-copies", lambda: weight_table(nn.MLP(5, 2, 5, copies=2)), ValueError,
      r"^weight_table: the seed's tables need a one-hidden-layer MLP without biases"),
     ("worked_example-range", lambda: worked_example(seed_model(), 5), ValueError,
-     r"^worked_example: input must be in 1..4, got 5"),
+     r"^worked_example: input must be one of the inputs that fire, 1..4, got 5"),
     ("worked_example-str", lambda: worked_example(seed_model(), "a"), ValueError,
-     r"^worked_example: input must be in 1..4, got a"),
+     r"^worked_example: input must be one of the inputs that fire, 1..4, got 'a'"),
+    ("sweep_table-empty", lambda: sweep_table([]), ValueError,
+     r"^sweep_table: results must be a non-empty list of SweepResults \(capacity_sweep's\), got \[\]"),
+    ("sweep_table-rows", lambda: sweep_table(["H=2: 37"]), ValueError,
+     r"^sweep_table: results must be a non-empty list of SweepResults .*got \['H=2: 37'\]"),
 ]
 # fmt: on
 

@@ -55,11 +55,22 @@ def non_negative_number(owner: str, name: str, x: Any) -> float:
     return float(x)
 
 
-def non_empty_list(owner: str, name: str, values: Any, is_item: Callable[[Any], bool], items: str) -> list:
-    """values as a list, if they are a non-empty list (or tuple, or range) of things `is_item` accepts."""
+def non_empty_list(
+    owner: str, name: str, values: Any, item: Callable[[Any], bool] | type, items: str
+) -> list:
+    """values as a list, if they are a non-empty list (or tuple, or range) of `item`s: instances of
+    that class, or things that function accepts. `items` names them in the error."""
+    is_item = (lambda x: isinstance(x, item)) if isinstance(item, type) else item
     if not isinstance(values, (list, tuple, range)) or not values or not all(map(is_item, values)):
         raise ValueError(f"{owner}: {name} must be a non-empty list of {items}, got {values!r}")
     return list(values)
+
+
+def boolean(owner: str, name: str, value: Any) -> bool:
+    """value, if it is True or False (not 1, "yes" or None)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+    return value
 
 
 def one_of(owner: str, name: str, value: Any, choices: Sequence[Any]) -> Any:

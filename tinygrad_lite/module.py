@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .tensor import Tensor
 from .value import Value
 
@@ -70,8 +71,7 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Set `training` to `mode` on this module and every sub-module, as PyTorch does; returns self."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"train: mode must be True or False, got {mode!r}")
+        checks.boolean("train", "mode", mode)
         for module in self.modules():
             module.training = mode
         return self

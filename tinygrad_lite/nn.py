@@ -225,11 +225,15 @@ class ValueLinear(Module):
         if len(x) != self.in_features:
             raise ValueError(f"ValueLinear: expected {self.in_features} inputs, got {len(x)}")
         outs = []
-        for i, row in enumerate(self.weight):
-            total = row[0] * x[0]
-            for w, xj in zip(row[1:], x[1:]):
-                total = total + w * xj
-            outs.append(total if self.bias is None else total + self.bias[i])
+        try:
+            for i, row in enumerate(self.weight):
+                total = row[0] * x[0]
+                for w, xj in zip(row[1:], x[1:]):
+                    total = total + w * xj
+                outs.append(total if self.bias is None else total + self.bias[i])
+        except TypeError:  # an input that is neither a Value nor a number
+            kinds = ", ".join(sorted({type(xj).__name__ for xj in x}))
+            raise TypeError(f"ValueLinear: expects Values or numbers, got {kinds}") from None
         return outs
 
     def extra_repr(self) -> str:

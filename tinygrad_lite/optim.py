@@ -50,7 +50,10 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter in place from its `.grad`; parameters without one are skipped."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}.step: Optimizer is the base class; use SGD, Adam, AdamW or RMSprop, "
+            "or define step() in your subclass"
+        )
 
 
 def _zeros_like(p: Any) -> Any:
@@ -234,9 +237,7 @@ class RMSprop(Optimizer):
         self.eps = _fraction("RMSprop", "eps", eps, math.inf)
         self.weight_decay = _fraction("RMSprop", "weight_decay", weight_decay, math.inf)
         self.momentum = _fraction("RMSprop", "momentum", momentum)
-        if not isinstance(centered, bool):
-            raise TypeError(f"RMSprop: centered must be True or False, got {centered!r}")
-        self.centered = centered
+        self.centered = checks.boolean("RMSprop", "centered", centered)
         self.square_avg = [_zeros_like(p) for p in self.params]
         self.grad_avg = [_zeros_like(p) for p in self.params] if centered else []
         self.buffer = [_zeros_like(p) for p in self.params] if self.momentum else []

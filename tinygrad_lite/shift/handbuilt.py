@@ -92,6 +92,9 @@ def task_margin(model: MLP) -> tuple[float, float]:
     if not isinstance(model, MLP) or model.copies is not None:
         raise TypeError(f"task_margin: expects one MLP such as handbuilt_network(11), got {model!r}")
     n = model.layers[0].in_features
+    if model.layers[-1].out_features != n:
+        outputs = model.layers[-1].out_features
+        raise ValueError(f"task_margin: the shift task needs as many outputs as inputs, got {n} -> {outputs}")
     dtype, rows, leads = model.layers[0].weight.dtype, _rows(n), []
     for start in range(0, n - 1, rows):
         k = np.arange(start, min(start + rows, n - 1))  # inputs k+1 fire; output k+2 (index k+1) should win

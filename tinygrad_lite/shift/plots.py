@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import files
+from .. import checks, files
 from .sweep import Capacity
 
 # The seed post's rough numbers: "close to the limit" at 11 for two neurons,
@@ -22,7 +22,10 @@ def capacity_plot(table: Sequence[Capacity], path: Any) -> Path:
     """Plot `table` (from `capacity_table`) to `path` (.svg, .png or .pdf): per optimizer,
     the largest N learned against H on a log scale, one line per lr (dashed: with biases),
     a triangle where the search stopped at its limit, and the seed's numbers."""
+    table = checks.non_empty_list("capacity_plot", "table", table, Capacity, "Capacity rows (capacity_table)")
     path = files.output_path("capacity_plot", path, example="capacity.svg")
+    if path.suffix not in ("", ".svg", ".png", ".pdf"):
+        raise ValueError(f"capacity_plot: writes .svg, .png or .pdf files, got {str(path)!r}")
     try:
         import matplotlib
     except ImportError:

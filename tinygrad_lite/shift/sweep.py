@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import checks, files
 from .processes import run_in_processes
-from .task import INITS
+from .task import INITS, node_count
 from .training import OPTIMIZERS, ShiftConfig, train_shift_seeds
 
 CRITERIA = ("all", "any")  # every seed must learn N, or at least one
@@ -91,6 +91,13 @@ def search(max_n: int, relative: int | None = 16, above: int = 2) -> Generator[i
     because success is not monotone in N: any success moves the answer up and the check
     repeats. N=2 (one example) counts as learned. It may ask for an N twice.
     """
+    max_n = node_count("search", max_n, "max_n")
+    if relative is not None:
+        relative = checks.positive_int("search", "relative", relative)
+    return _search(max_n, relative, checks.non_negative_int("search", "above", above))
+
+
+def _search(max_n: int, relative: int | None, above: int) -> Generator[int, bool, int]:
     good, bad, n = 2, None, 3
     while n <= max_n:
         if not (yield n):
@@ -116,6 +123,8 @@ def largest_learned(
 ) -> int:
     """`search` driven by `learns(N) -> bool`: the largest N learned. The defaults are
     `capacity_sweep`'s search: resolution 1, then the three N above the answer."""
+    if not callable(learns):
+        raise TypeError(f"largest_learned: learns must be a function N -> bool, got {type(learns).__name__}")
     steps = search(max_n, relative, above)
     try:
         n = next(steps)
@@ -221,7 +230,7 @@ def capacity_table(
     owner = "capacity_table"
     hidden_sizes = list(dict.fromkeys(_hidden_sizes(owner, hidden_sizes)))
     optimizers = _optimizers(owner, optimizers)
-    checks.non_empty_list(owner, "bias", bias, lambda b: isinstance(b, bool), "True/False")
+    checks.non_empty_list(owner, "bias", bias, bool, "True/False")
     checks.one_of(owner, "criterion", criterion, CRITERIA)
     checks.one_of(owner, "init", init, INITS)
     jobs = (os.cpu_count() or 1) if jobs is None else checks.positive_int(owner, "jobs", jobs)
@@ -285,6 +294,13 @@ def _with_bar(cells: list[_Cell], jobs: int, progress: bool, desc: str = "capaci
 def capacity_text(table: Sequence[Capacity]) -> str:
     """The table as text: one line per (bias, optimizer, lr), one column per hidden size,
     each the largest N learned (">= N" where the search stopped at its limit)."""
+    table = checks.non_empty_list(
+        "capacity_text",
+        "table",
+        table,
+        lambda row: isinstance(row, Capacity),
+        "Capacity rows (capacity_table's)",
+    )
     hidden = list(dict.fromkeys(row.hidden for row in table))
     lines = {}
     for row in table:

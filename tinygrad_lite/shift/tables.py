@@ -9,6 +9,7 @@ import numpy as np
 from .. import checks
 from ..nn import MLP
 from .sweep import SweepResult
+from .task import firing_input
 
 # The seed post's claims, in its words: how large an N each hidden size learns.
 SEED_CAPACITY = {1: "fails (N=5)", 2: "about 11", 3: "about 30", 4: "over 100"}
@@ -51,8 +52,7 @@ def worked_example(model: MLP, k: int) -> str:
     """
     w_in, w_out = _seed_weights("worked_example", model)
     n = w_in.shape[0]
-    if not checks.is_int(k) or not 1 <= k < n:
-        raise ValueError(f"worked_example: input must be in 1..{n - 1}, got {k}")
+    k = firing_input("worked_example", k, n)
     scores = w_out @ w_in[k - 1]
     order = np.argsort(-scores)
     winner, runner_up = order[0] + 1, order[1] + 1
@@ -68,6 +68,13 @@ def worked_example(model: MLP, k: int) -> str:
 
 def sweep_table(results: Sequence[SweepResult]) -> str:
     """The capacity sweep beside the seed's numbers."""
+    results = checks.non_empty_list(
+        "sweep_table",
+        "results",
+        results,
+        lambda r: isinstance(r, SweepResult),
+        "SweepResults (capacity_sweep's)",
+    )
     lines = [f"{'H':>2} | {'largest N learned':>17} | {'seed says':<12} | N tried (seeds that learned it)"]
     for r in results:
         largest = f">= {r.max_n}" if r.capped else str(r.max_n)

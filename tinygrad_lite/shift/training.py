@@ -21,7 +21,7 @@ from ..functional import check_activation, cross_entropy
 from ..nn import MLP
 from ..optim import SGD, Adam
 from ..tensor import Tensor
-from .task import INITS, initial_weights, shift_task
+from .task import INITS, initial_weights, node_count, shift_task
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 OUTPUTS = ("softmax", "sigmoid")
@@ -59,7 +59,7 @@ class ShiftConfig:
     record_every: int | None = None
 
     def __post_init__(self) -> None:
-        shift_task(self.n)
+        node_count("ShiftConfig", self.n)
         checks.positive_int("ShiftConfig", "hidden", self.hidden)
         checks.non_negative_int("ShiftConfig", "steps", self.steps)
         checks.positive_number("ShiftConfig", "lr", self.lr)
@@ -68,6 +68,8 @@ class ShiftConfig:
         checks.one_of("ShiftConfig", "output", self.output, OUTPUTS)
         checks.one_of("ShiftConfig", "init", self.init, INITS)
         checks.one_of("ShiftConfig", "reduction", self.reduction, REDUCTIONS)
+        checks.boolean("ShiftConfig", "bias", self.bias)
+        checks.boolean("ShiftConfig", "stop_when_solved", self.stop_when_solved)
         if self.record_every is not None:
             checks.positive_int("ShiftConfig", "record_every", self.record_every)
 

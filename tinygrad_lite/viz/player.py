@@ -171,12 +171,15 @@ class Player:
         focus: str = "",
         fps: float = 2.0,
     ) -> None:
+        listed = isinstance(frames, Sequence) and not isinstance(frames, str)
+        if not (listed and all(isinstance(svg, str) for svg in frames)):
+            raise TypeError("Player: frames must be a list of SVG pictures (strs); for one write [svg]")
         if not frames:
             raise ValueError("Player: needs at least one frame, got none")
         if len(captions) != len(frames):
             raise ValueError(f"Player: got {len(frames)} frames but {len(captions)} captions; one each")
-        if marks is not None and len(marks) != len(frames):
-            raise ValueError(f"Player: got {len(frames)} frames but {len(marks)} marks; one each")
+        if marks is not None and (len(marks) != len(frames) or not all(map(checks.is_number, marks))):
+            raise ValueError(f"Player: marks must be {len(frames)} numbers, one per frame, got {marks!r}")
         self.fps = checks.positive_number("Player", "fps", fps)
         self._frames = list(frames)
         self._inline = [inline_svg(svg) for svg in self._frames]

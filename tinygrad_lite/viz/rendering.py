@@ -18,6 +18,7 @@ import sysconfig
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -129,11 +130,20 @@ def render(
     most `MAX_PIXELS` pixels: a larger one is drawn at a lower resolution.
     """
     check_format("render", format)
+    options = _dot_input("render", source, options)
     name, path = _program(program)
-    options = list(options)
     if format.split(":")[0] in _RASTER:
         options += _raster_dpi(layout(source, engine, options, program=name).bounds)
     return _run(name, path, source, format, engine, options)
+
+
+def _dot_input(op: str, source: Any, options: Any) -> list[str]:
+    """`options` as a list, once `source` is DOT text and each option a string."""
+    if not isinstance(source, str):
+        raise TypeError(f"{op}: source must be DOT text (a str), got {type(source).__name__}")
+    if not isinstance(options, (list, tuple)) or not all(isinstance(o, str) for o in options):
+        raise TypeError(f"{op}: options must be a list of flags such as ['-n2'], got {options!r}")
+    return list(options)
 
 
 def _run(name: str, path: str, source: str, format: str, engine: str, options: list[str]) -> bytes:
@@ -186,8 +196,9 @@ def layout(
     source: str, engine: str = "dot", options: Sequence[str] = (), *, program: str | None = None
 ) -> Layout:
     """The `Layout` that `engine` makes of the DOT `source` (Graphviz's `-Tjson0` output, read)."""
+    options = _dot_input("layout", source, options)
     name, path = _program(program)
-    laid = json.loads(_run(name, path, source, "json0", engine, list(options)))
+    laid = json.loads(_run(name, path, source, "json0", engine, options))
     objects = laid.get("objects", [])
     names = {o["_gvid"]: o["name"] for o in objects}
     nodes = {
