@@ -371,7 +371,7 @@ BAD_INPUT = [
      r"^s: inputs must be all Values or all Tensors, got ndarray"),
     ("op-value-data-array", lambda: op("s", np.ones(3), (Value(1.0),), lambda g: (g,)), TypeError,
      r"^s: a Value's data must be one real number, got ndarray of shape \(3,\)"),
-    ("op-backward-none", lambda: op("s", 0.5, (Value(1.0),), None).backward(), TypeError,
+    ("op-backward-none", lambda: op("s", 0.5, (Value(1.0),), None), TypeError,
      r"^s: backward must be a function g -> tuple of gradients, got NoneType"),
     ("Function.backward-value-shape", lambda: WrongShape.apply(Value(1.0)).backward(), ValueError,
      r"^WrongShape.backward: the gradient for input 0 has shape \(7,\), expected one number \(the input is"),

@@ -75,8 +75,8 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     leaf. Keep arrays in `backward`'s closure, never the result itself, so the
     graph holds no reference cycle.
     """
-    if type(inputs) is not tuple or not inputs:
-        raise _not_a_tuple(name, inputs)
+    if type(inputs) is not tuple or not inputs or not callable(backward):
+        raise _bad_arguments(name, inputs, backward)
     kind = type(inputs[0])
     grad_enabled, detecting = _modes.get()
     recording = grad_enabled
@@ -116,8 +116,12 @@ def wrong_count(node: Node, grads: Any) -> ValueError:
     )
 
 
-def _not_a_tuple(name: str, inputs: Any) -> Exception:
-    """The error for `inputs` that are not a non-empty tuple."""
+def _bad_arguments(name: str, inputs: Any, backward: Any) -> Exception:
+    """The error for `inputs` that are not a non-empty tuple, or a `backward` that is not a function."""
+    if not callable(backward):
+        return TypeError(
+            f"{name}: backward must be a function g -> tuple of gradients, got {type(backward).__name__}"
+        )
     if type(inputs) is tuple:
         return ValueError(f"{name}: an op needs at least one input node (a Value or a Tensor), got none")
     one = "; for one input x write (x,)" if isinstance(inputs, Node) else ""
@@ -224,15 +228,7 @@ def backward(root: Node, grad: Any, on_step: Callable[[Node, Any, Any], None] | 
         if g is None:  # no gradient reached it: only inputs that needed none at forward time lead here
             continue
         node._accumulate(g)
-        try:
-            contributions = node._vjp(g)
-        except TypeError:
-            if not callable(node.backward_fn):  # op() was given something else as the backward
-                raise TypeError(
-                    f"{node.op}: backward must be a function g -> tuple of gradients, "
-                    f"got {type(node.backward_fn).__name__}"
-                ) from None
-            raise
+        contributions = node._vjp(g)
         if detecting:
             _check_backward(node, g, contributions)
         for parent, contribution in zip(node.parents, contributions):
