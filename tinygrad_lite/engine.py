@@ -75,9 +75,14 @@ def op(name: str, data: Any, inputs: tuple[Node, ...], backward: Backward) -> No
     leaf. Keep arrays in `backward`'s closure, never the result itself, so the
     graph holds no reference cycle.
     """
-    if type(inputs) is not tuple or not inputs or not callable(backward):
+    if type(inputs) is not tuple or not callable(backward):
         raise _bad_arguments(name, inputs, backward)
-    kind = type(inputs[0])
+    try:
+        kind = type(inputs[0])
+    except IndexError:
+        raise ValueError(
+            f"{name}: an op needs at least one input node (a Value or a Tensor), got none"
+        ) from None
     grad_enabled, detecting = _modes.get()
     recording = grad_enabled
     try:
@@ -117,13 +122,11 @@ def wrong_count(node: Node, grads: Any) -> ValueError:
 
 
 def _bad_arguments(name: str, inputs: Any, backward: Any) -> Exception:
-    """The error for `inputs` that are not a non-empty tuple, or a `backward` that is not a function."""
+    """The error for `inputs` that are not a tuple, or a `backward` that is not a function."""
     if not callable(backward):
         return TypeError(
             f"{name}: backward must be a function g -> tuple of gradients, got {type(backward).__name__}"
         )
-    if type(inputs) is tuple:
-        return ValueError(f"{name}: an op needs at least one input node (a Value or a Tensor), got none")
     one = "; for one input x write (x,)" if isinstance(inputs, Node) else ""
     got = type(inputs).__name__
     return TypeError(f"{name}: inputs must be a tuple of Values or Tensors, got a {got}{one}")
