@@ -5,7 +5,7 @@ compares the forward with a reference function and the backward with central
 differences (`gradcheck`), and returns quietly, or raises `OpCheckError` with a
 report: the case, the input, the element, analytic vs numeric, and a hint when
 the mistake has a familiar pattern (a factor of 2, a flipped sign, a zero
-gradient, a forgotten g, a broadcast input not summed, one wrong element).
+gradient, a forgotten g, a broadcast input not summed, one wrong element: `hints.py`).
 
 `check_op` needs numpy alone. The strategies (`arrays`, `tensors`,
 `broadcastable_shapes`) need hypothesis (`pip install hypothesis`).
@@ -24,6 +24,7 @@ import numpy as np
 from . import checks
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
+from .hints import Case, hint
 from .tensor import Tensor
 from .value import Value
 
@@ -259,23 +260,13 @@ def _describe(engine: str, arrays: list[np.ndarray]) -> str:
     return "inputs of shapes " + ", ".join(str(a.shape) for a in arrays)
 
 
-@dataclass
-class _Case:
-    """A gradient check of one case: the inputs' shapes, which were broadcast, and gradcheck's error."""
-
-    description: str
-    shapes: list[tuple[int, ...]]
-    broadcast: list[bool]
-    error: GradcheckError | None
-
-
-def _gradient_case(fn: Callable, engine: str, arrays: list, eps: float, atol: float, rtol: float) -> _Case:
+def _gradient_case(fn: Callable, engine: str, arrays: list, eps: float, atol: float, rtol: float) -> Case:
     shapes = [a.shape for a in arrays]
     try:
         full = np.broadcast_shapes(*shapes)
     except ValueError:  # not an op that broadcasts (matmul): no input counts as broadcast
         full = None
-    case = _Case(_describe(engine, arrays), shapes, [full is not None and s != full for s in shapes], None)
+    case = Case(_describe(engine, arrays), shapes, [full is not None and s != full for s in shapes], None)
     try:
         gradcheck(fn, _inputs(engine, arrays, np.dtype(np.float64)), eps=eps, atol=atol, rtol=rtol)
     except GradcheckError as error:
@@ -286,7 +277,7 @@ def _gradient_case(fn: Callable, engine: str, arrays: list, eps: float, atol: fl
 # ---- the report ----------------------------------------------------------------------------------
 
 
-def _report(name: str, engine: str, results: list, failed: list[_Case], atol: float, rtol: float) -> str:
+def _report(name: str, engine: str, results: list, failed: list[Case], atol: float, rtol: float) -> str:
     first = failed[0]
     lines = [
         f"check_op({name}): the backward disagrees with finite differences in {len(failed)} of "
@@ -295,79 +286,8 @@ def _report(name: str, engine: str, results: list, failed: list[_Case], atol: fl
         "fixed random weights w:",
         *("  " + line for line in str(first.error).splitlines()),
     ]
-    hint = _diagnose(results, atol, rtol)
-    return "\n".join(lines + ([f"Hint: {hint}"] if hint else []))
-
-
-def _diagnose(results: list[_Case], atol: float, rtol: float) -> str | None:
-    """A hint naming the pattern of the mismatches, if they follow a familiar one (else None)."""
-    failed = [r for r in results if r.error is not None]
-    pairs = [(r, i) for r in failed for i in r.error.analytic]
-    wrong = {(id(r), i): _wrong(r.error, i, atol, rtol) for r, i in pairs}
-    bad_pairs = [(r, i) for r, i in pairs if wrong[id(r), i].any()]
-    analytic = np.concatenate([r.error.analytic[i].ravel() for r, i in bad_pairs])
-    numeric = np.concatenate([r.error.numeric[i].ravel() for r, i in bad_pairs])
-    if not analytic.any():
-        return "the gradient is zero everywhere: does backward return the gradient (times g) for each input?"
-    if all(_forgot_g(r.error, i) for r, i in bad_pairs):
-        return "analytic * w = numeric: backward returns the local derivative but forgets to multiply it by g"
-    for i in sorted({i for _, i in bad_pairs}):
-        if hint := _broadcast_hint(results, wrong, i):
-            return hint
-    factor = _common_factor(analytic, numeric)
-    if factor is not None and len(failed) == len(results):
-        if np.isclose(factor, -1):
-            return "analytic = -numeric everywhere: the sign is flipped"
-        return (
-            f"analytic = {factor:.4g} * numeric everywhere: your backward is off by a factor of {factor:.4g}"
-        )
-    counts = [int(wrong[id(r), i].sum()) for r, i in bad_pairs]
-    sizes = [wrong[id(r), i].size for r, i in bad_pairs]
-    if max(counts) <= 2 and all(3 * c <= s for c, s in zip(counts, sizes)):
-        r, i = bad_pairs[0]
-        where = ", ".join(str(tuple(int(k) for k in index)) for index in np.argwhere(wrong[id(r), i]))
-        return (
-            f"only element(s) {where} of input {i} disagree, the others agree: look for a special case in "
-            "backward (an index, a mask, a boundary)"
-        )
-    return None
-
-
-def _wrong(error: GradcheckError, i: int, atol: float, rtol: float) -> np.ndarray:
-    return ~np.isclose(error.analytic[i], error.numeric[i], rtol=rtol, atol=atol, equal_nan=True)
-
-
-def _forgot_g(error: GradcheckError, i: int) -> bool:
-    """analytic * w == numeric, w the weights of the one output, of the input's shape (elementwise ops)."""
-    if len(error.weights) != 1 or np.shape(error.weights[0]) != np.shape(error.analytic[i]):
-        return False
-    return bool(np.allclose(error.analytic[i] * error.weights[0], error.numeric[i], rtol=1e-4, atol=1e-6))
-
-
-def _broadcast_hint(results: list[_Case], wrong: dict, i: int) -> str | None:
-    """Input i wrong in some cases, in each of them broadcast, and right in a case where it was not."""
-    fails = [r for r in results if r.error is not None and (id(r), i) in wrong and wrong[id(r), i].any()]
-    passes = [r for r in results if r not in fails]
-    if not fails or not all(r.broadcast[i] for r in fails) or not any(not r.broadcast[i] for r in passes):
-        return None
-    r = fails[0]
-    return (
-        f"input {i} is wrong only where it was broadcast (shape {r.shapes[i]} against "
-        f"{np.broadcast_shapes(*r.shapes)}): its gradient must be summed over the broadcast axes "
-        "(did you forget to sum, or take one copy, or the mean?)"
-    )
-
-
-def _common_factor(analytic: np.ndarray, numeric: np.ndarray) -> float | None:
-    """c if analytic = c * numeric at every element where numeric is not tiny, rounded to 4 digits."""
-    big = np.abs(numeric) > 1e-4 * np.abs(numeric).max()
-    if not big.any() or not np.isfinite(analytic).all():
-        return None
-    ratios = analytic[big] / numeric[big]
-    c = float(np.median(ratios))
-    if c == 0 or not np.allclose(ratios, c, rtol=1e-3) or np.isclose(c, 1, rtol=1e-3):
-        return None
-    return float(f"{c:.4g}")
+    found = hint(results, atol, rtol)
+    return "\n".join(lines + ([f"Hint: {found}"] if found else []))
 
 
 # ---- hypothesis strategies -------------------------------------------------------------------------
