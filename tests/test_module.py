@@ -205,7 +205,27 @@ def seeds_network() -> nn.MLP:
 
 
 # fmt: off
+class Net(nn.Module):
+    def __init__(self) -> None:
+        self.body = nn.MLP(4, 8, 8, rng=0)
+        self.blocks = [nn.Dropout(0.5, rng=1), nn.Linear(8, 2, rng=2)]
+        self.head = self.blocks[1]  # the same module twice: visited once
+
+
+def test_train_and_eval_switch_every_submodule_and_return_self():
+    net = Net()
+    modules = list(net.modules())
+    assert len(modules) == len({id(m) for m in modules}) == 6  # Net, MLP, 2 of its Linears, Dropout, Linear
+    assert all(m.training for m in modules)
+    assert net.eval() is net and not any(m.training for m in modules)
+    assert net.train() is net and all(m.training for m in modules)
+    assert net.train(False) is net and not net.blocks[0].training
+    assert "training" not in "".join(net.state_dict())  # a mode, not a parameter
+
+
 BAD_INPUT = [
+    ("train-mode", lambda: nn.MLP(2, 2, 2).train("eval"),
+     TypeError, r"^train: mode must be True or False, got 'eval'"),
     ("load_state_dict-None", lambda: seeds_network().load_state_dict(None), TypeError,
      r"^load_state_dict: expects a dict of name -> array, got NoneType"),
     ("load_state_dict-strings",

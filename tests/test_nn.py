@@ -423,7 +423,23 @@ def mlp() -> nn.MLP:
 
 
 # fmt: off
+def test_the_dropout_module_follows_its_mode_and_its_seed():
+    layer = nn.Dropout(0.5, rng=0)
+    x = Tensor(np.ones((3, 4)))
+    first, second = layer(x).data, layer(x).data
+    assert not np.array_equal(first, second)  # a fresh mask each call...
+    again = nn.Dropout(0.5, rng=0)
+    assert np.array_equal(again(x).data, first) and np.array_equal(
+        again(x).data, second
+    )  # ...the same sequence
+    assert layer.eval()(x) is x
+    assert repr(layer) == "Dropout(p=0.5)"
+
+
 BAD_INPUT = [
+    ("Dropout-p", lambda: nn.Dropout(-0.1),
+     ValueError, r"^Dropout: p must be a probability in \[0, 1\], got -0.1"),
+    ("Dropout-rng", lambda: nn.Dropout(0.5, rng=1.5), TypeError, r"^Dropout: rng must be a numpy Generator"),
     ("Linear-zero", lambda: nn.Linear(0, 2),
      ValueError, r"^Linear: in_features must be a positive int, got 0"),
     ("Linear-negative", lambda: nn.Linear(2, -1),
