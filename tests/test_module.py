@@ -197,14 +197,6 @@ def test_each_module_is_visited_once():
     assert "(owner): Parent(...)" in repr(parent) and "(me): Parent(...)" in repr(parent)
 
 
-# ---- bad input: a clear error ------------------------------------------------------------
-
-
-def seeds_network() -> nn.MLP:
-    return nn.MLP(3, 2, 3, rng=0)
-
-
-# fmt: off
 class Net(nn.Module):
     def __init__(self) -> None:
         self.body = nn.MLP(4, 8, 8, rng=0)
@@ -223,6 +215,14 @@ def test_train_and_eval_switch_every_submodule_and_return_self():
     assert "training" not in "".join(net.state_dict())  # a mode, not a parameter
 
 
+# ---- bad input: a clear error ------------------------------------------------------------
+
+
+def seeds_network() -> nn.MLP:
+    return nn.MLP(3, 2, 3, rng=0)
+
+
+# fmt: off
 BAD_INPUT = [
     ("train-mode", lambda: nn.MLP(2, 2, 2).train("eval"),
      TypeError, r"^train: mode must be True or False, got 'eval'"),

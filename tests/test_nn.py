@@ -415,14 +415,6 @@ def test_losses_refuse_integer_scores():
             loss(Tensor([[1, 2, 3]]), [0])
 
 
-# ---- bad input: a clear error ------------------------------------------------------------
-
-
-def mlp() -> nn.MLP:
-    return nn.MLP(3, 2, 3, rng=0)
-
-
-# fmt: off
 def test_the_dropout_module_follows_its_mode_and_its_seed():
     layer = nn.Dropout(0.5, rng=0)
     x = Tensor(np.ones((3, 4)))
@@ -436,6 +428,14 @@ def test_the_dropout_module_follows_its_mode_and_its_seed():
     assert repr(layer) == "Dropout(p=0.5)"
 
 
+# ---- bad input: a clear error ------------------------------------------------------------
+
+
+def mlp() -> nn.MLP:
+    return nn.MLP(3, 2, 3, rng=0)
+
+
+# fmt: off
 BAD_INPUT = [
     ("Dropout-p", lambda: nn.Dropout(-0.1),
      ValueError, r"^Dropout: p must be a probability in \[0, 1\], got -0.1"),
