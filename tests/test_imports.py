@@ -51,12 +51,42 @@ def test_the_engine_imports_nothing_from_the_package():
     assert _imports(PACKAGE / "engine.py") == []
 
 
-@pytest.mark.parametrize(
-    "core",
-    ["engine", "numerics", "checks", "value", "tensor", "creation", "elementwise", "reductions", "shapes",
-     "comparisons", "functional", "function", "gradcheck"],
-)  # fmt: skip
-def test_the_core_never_imports_the_layers_above_it(core):
-    above = {"module", "nn", "optim", "io", "files", "shift", "viz", "cli"}
-    for module, names in _imports(PACKAGE / f"{core}.py"):
-        assert module.split(".")[0] not in above and not (set(names) & above), f"{core}.py imports {module}"
+# The layers, bottom up (docs/design.md): a module imports only from its own layer or the ones below.
+LAYERS = {
+    "core": ["engine", "numerics", "checks", "value", "tensor", "creation", "elementwise", "reductions",
+             "shapes", "comparisons", "functional", "function", "gradcheck", "testing", "hints"],
+    "library": ["module", "nn", "optim", "files", "io", "compiler"],
+    "experiment": ["shift"],
+    "pictures": ["viz"],
+    "top": ["cli"],
+}  # fmt: skip
+RANK = {module: rank for rank, modules in enumerate(LAYERS.values()) for module in modules}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The package's top-level modules (or subpackages) that `path` imports from, lazily or not."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = parts[: len(parts) - node.level]
+            found |= {
+                (base + name.split("."))[0]
+                for name in ([node.module] if node.module else [a.name for a in node.names])
+            }
+    return found
+
+
+MODULES = [p for p in sorted(PACKAGE.rglob("*.py")) if p.relative_to(PACKAGE).parts[0] not in
+           ("__init__.py", "__main__.py")]  # fmt: skip
+
+
+def test_every_module_has_a_layer():
+    assert sorted({p.relative_to(PACKAGE).with_suffix("").parts[0] for p in MODULES} - set(RANK)) == []
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_down_the_layers(path):
+    own = path.relative_to(PACKAGE).with_suffix("").parts[0]
+    above = sorted(m for m in _imported_modules(path) if RANK[m] > RANK[own])
+    assert not above, f"{path.relative_to(PACKAGE)} ({own}) imports {above} from a layer above it"
