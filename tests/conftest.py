@@ -28,6 +28,21 @@ settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 # ---- numbers, with the domains of the ops -----------------------------------------
 
 
+def param(array) -> Tensor:
+    """A float64 Tensor that requires grad (a copy: gradcheck nudges its data in place)."""
+    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
+
+
+def constant(array) -> Tensor:
+    """A float64 Tensor that needs no gradient (a copy)."""
+    return Tensor(np.array(array, dtype=np.float64))
+
+
+def random_array(*shape: int, seed: int = 0) -> np.ndarray:
+    """Standard normal numbers of `shape`, the same for the same seed."""
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
 def reals(bound: float = 2.0) -> st.SearchStrategy[float]:
     """Any float in [-bound, bound]: the domain of exp, tanh, sigmoid, +, *."""
     return st.floats(-bound, bound, allow_subnormal=False)

@@ -17,12 +17,7 @@ from hypothesis.extra import numpy as hnp
 from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, Value, allclose, isclose
 
-from .conftest import arrays, grid
-
-
-def param(array) -> Tensor:
-    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
+from .conftest import arrays, grid, param
 
 COMPARISONS = {
     "<": (lambda a, b: a < b, np.less),

@@ -17,13 +17,17 @@ from hypothesis.extra import numpy as hnp
 from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck, maximum, minimum, where
 
-from .conftest import arrays, assert_matches_torch, avoiding, away_from_zero, grid, positives, reals, shapes
-
-
-def param(array) -> Tensor:
-    """A float64 Tensor that requires grad (a copy: gradcheck nudges its data in place)."""
-    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
+from .conftest import (
+    arrays,
+    assert_matches_torch,
+    avoiding,
+    away_from_zero,
+    grid,
+    param,
+    positives,
+    reals,
+    shapes,
+)
 
 # ---- one input ----------------------------------------------------------------------------
 #

@@ -19,13 +19,7 @@ from tests.bad_input import NAN, as_params, assert_clear_error, logits, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck, nn
 from tinygrad_lite.functional import dropout
 
-from .conftest import arrays, avoiding, reals, shapes
-
-
-def param(array) -> Tensor:
-    """A float64 Tensor that requires grad (a copy: gradcheck nudges its data in place)."""
-    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
+from .conftest import arrays, avoiding, param, reals, shapes
 
 # ---- linear ------------------------------------------------------------------------------------
 

@@ -13,10 +13,7 @@ from tinygrad_lite import GradcheckError, Tensor, Value, gradcheck, op
 from tinygrad_lite.functional import log_softmax
 from tinygrad_lite.gradcheck import numerical_grad
 
-
-def param(array) -> Tensor:
-    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
+from .conftest import param
 
 # ---- ops with a deliberately wrong derivative ------------------------------------
 

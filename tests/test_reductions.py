@@ -15,16 +15,15 @@ from hypothesis import strategies as st
 from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, gradcheck
 
-from .conftest import arrays, assert_matches_torch, away_from_zero, distinct_arrays, shapes
-
-
-def param(array) -> Tensor:
-    """A float64 Tensor that requires grad (a copy: gradcheck nudges its data in place)."""
-    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
-
-def random_array(*shape: int, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal(shape)
+from .conftest import (
+    arrays,
+    assert_matches_torch,
+    away_from_zero,
+    distinct_arrays,
+    param,
+    random_array,
+    shapes,
+)
 
 
 def count(shape: tuple[int, ...], axis) -> int:

@@ -11,21 +11,7 @@ import pytest
 from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import Tensor, gradcheck
 
-from .conftest import assert_matches_torch
-
-
-def param(array: np.ndarray) -> Tensor:
-    """A float64 Tensor that requires grad (a copy: gradcheck nudges its data in place)."""
-    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
-
-def constant(array: np.ndarray) -> Tensor:
-    return Tensor(np.array(array, dtype=np.float64))
-
-
-def random_array(*shape: int, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal(shape)
-
+from .conftest import assert_matches_torch, constant, param, random_array
 
 # ---- indexing -------------------------------------------------------------------------------------
 

@@ -24,21 +24,17 @@ from tests.bad_input import as_params, assert_clear_error, t23
 from tinygrad_lite import AnomalyError, Tensor, Value, detect_anomaly, engine, gradcheck
 from tinygrad_lite.functional import log_softmax
 
-from .conftest import arrays, assert_matches_torch, away_from_zero, positives, reals, shapes
-
-
-def param(array: np.ndarray) -> Tensor:
-    """A float64 Tensor that requires grad (a copy: gradcheck nudges its data in place)."""
-    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
-
-def constant(array: np.ndarray) -> Tensor:
-    return Tensor(np.array(array, dtype=np.float64))
-
-
-def random_array(*shape: int, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal(shape)
-
+from .conftest import (
+    arrays,
+    assert_matches_torch,
+    away_from_zero,
+    constant,
+    param,
+    positives,
+    random_array,
+    reals,
+    shapes,
+)
 
 # ---- arithmetic on one tensor and a number ----------------------------------------
 #
