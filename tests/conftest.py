@@ -18,7 +18,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_lite import Tensor
+from tinygrad_lite import Tensor, gradcheck
 
 settings.register_profile("dev", deadline=None, max_examples=20)
 settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None, print_blob=True)
@@ -109,3 +109,13 @@ def assert_matches_torch(ours, theirs, data: np.ndarray, rtol: float) -> None:
     out_t.backward(torch.tensor(g))
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=rtol, atol=1e-15)
     np.testing.assert_allclose(x.grad, x_t.grad.numpy(), rtol=rtol, atol=1e-15)
+
+
+def check_elementwise(op, reference, domain: st.SearchStrategy[float], data: st.DataObject) -> None:
+    """op on an array drawn from `domain`, any shape: float64 of that shape, the reference's values, and
+    gradients that agree with central differences."""
+    x = data.draw(arrays(data.draw(shapes, label="shape"), domain), label="x")
+    out = op(param(x))
+    assert out.shape == x.shape and out.dtype == np.float64
+    np.testing.assert_allclose(out.data, reference(x), rtol=1e-12, atol=1e-15)
+    assert gradcheck(op, [param(x)])

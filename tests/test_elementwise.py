@@ -22,11 +22,11 @@ from .conftest import (
     assert_matches_torch,
     avoiding,
     away_from_zero,
+    check_elementwise,
     grid,
     param,
     positives,
     reals,
-    shapes,
 )
 
 # ---- one input ----------------------------------------------------------------------------
@@ -58,12 +58,7 @@ UNARY = {
 @pytest.mark.parametrize("name", UNARY)
 @given(data=st.data())
 def test_unary_ops(name, data):
-    op, numpy_op, domain = UNARY[name]
-    x = data.draw(arrays(data.draw(shapes, label="shape"), domain), label="x")
-    out = op(param(x))
-    assert out.shape == x.shape and out.dtype == np.float64
-    np.testing.assert_allclose(out.data, numpy_op(x), rtol=1e-12, atol=1e-15)
-    assert gradcheck(op, [param(x)])
+    check_elementwise(*UNARY[name], data)
 
 
 def test_sigmoid_does_not_overflow():

@@ -19,7 +19,7 @@ from tests.bad_input import NAN, as_params, assert_clear_error, logits, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck, nn
 from tinygrad_lite.functional import dropout
 
-from .conftest import arrays, avoiding, param, reals, shapes
+from .conftest import avoiding, check_elementwise, param, reals
 
 # ---- linear ------------------------------------------------------------------------------------
 
@@ -168,12 +168,7 @@ ACTIVATION_FORMULAS = {
 @pytest.mark.parametrize("name", ACTIVATION_FORMULAS)
 @given(data=st.data())
 def test_activations_on_tensors(name, data):
-    ours, formula, domain = ACTIVATION_FORMULAS[name]
-    x = data.draw(arrays(data.draw(shapes, label="shape"), domain), label="x")
-    out = ours(param(x))
-    assert out.shape == x.shape and out.dtype == np.float64
-    np.testing.assert_allclose(out.data, formula(x), rtol=1e-12, atol=1e-15)
-    assert gradcheck(ours, [param(x)])
+    check_elementwise(*ACTIVATION_FORMULAS[name], data)
 
 
 @pytest.mark.parametrize("name", ACTIVATION_FORMULAS)
