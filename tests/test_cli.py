@@ -300,7 +300,7 @@ def test_usage_errors_exit_2_with_one_line(args, message, capsys):
             ["sweep", "--seeds", "0"],
             "tinygrad-lite sweep: error: capacity_table: seeds must be a positive int",
         ),
-        (["sweep", "--max-n", "1"], "capacity_table: max_n must be at least 2"),
+        (["sweep", "--max-n", "1"], "capacity_table: max_n must be an int >= 2"),
         (["sweep", "--hidden", "2", "0"], "capacity_table: hidden size must be a positive int, got 0"),
         (["sweep", "--jobs", "0"], "capacity_table: jobs must be a positive int, got 0"),
         (["sweep", "--optimizers", "adam"], "--optimizers: expected NAME:LR such as adam:0.05, got 'adam'"),

@@ -370,7 +370,7 @@ BAD_INPUT = [
     ("op-arrays", lambda: op("s", 3.0, (np.ones(2),), lambda g: (g,)), TypeError,
      r"^s: inputs must be all Values or all Tensors, got ndarray"),
     ("op-value-data-array", lambda: op("s", np.ones(3), (Value(1.0),), lambda g: (g,)), TypeError,
-     r"^s: a Value's data must be one real number, got ndarray of shape \(3,\)"),
+     r"^s: a Value's data must be a real number \(int or float\), got ndarray of shape \(3,\)"),
     ("op-backward-none", lambda: op("s", 0.5, (Value(1.0),), None), TypeError,
      r"^s: backward must be a function g -> tuple of gradients, got NoneType"),
     ("Function.backward-value-shape", lambda: WrongShape.apply(Value(1.0)).backward(), ValueError,

@@ -55,7 +55,8 @@ def test_the_engine_imports_nothing_from_the_package():
 LAYERS = {
     "core": ["engine", "numerics", "checks", "value", "tensor", "creation", "elementwise", "reductions",
              "shapes", "comparisons", "functional", "function", "gradcheck", "testing", "hints"],
-    "library": ["module", "nn", "optim", "files", "io", "compiler"],
+    "compiler": ["compiler"],
+    "library": ["module", "nn", "optim", "files", "io"],
     "experiment": ["shift"],
     "pictures": ["viz"],
     "top": ["cli"],

@@ -88,7 +88,7 @@ BAD_INPUT = [
     ("worked_example-str", lambda: worked_example(seed_model(), "a"), ValueError,
      r"^worked_example: input must be one of the inputs that fire, 1..4, got 'a'"),
     ("sweep_table-empty", lambda: sweep_table([]), ValueError,
-     r"^sweep_table: results must be a non-empty list of SweepResults \(capacity_sweep's\), got \[\]"),
+     r"^sweep_table: results must be a non-empty list of SweepResults \(capacity_sweep\), got \[\]"),
     ("sweep_table-rows", lambda: sweep_table(["H=2: 37"]), ValueError,
      r"^sweep_table: results must be a non-empty list of SweepResults .*got \['H=2: 37'\]"),
 ]

@@ -345,11 +345,11 @@ BAD_INPUT = [
      r"^clip: lo must be a number or None, got 'a'"),
     # An op's backward that hands a Value an array: refused where it arrives, not kept as .grad.
     ("backward-value-gradient-array", lambda: (_array_gradient(Value(1.0)) * 2).backward(), TypeError,
-     r"^a Value's gradient must be one real number, got ndarray of shape \(2,\) "
-     r"\(returned by the backward of an op on a leaf Value\)"),
+     r"^a Value's gradient \(returned by the backward of an op on a leaf Value\) must be a real number "
+     r"\(int or float\), got ndarray of shape \(2,\)"),
     ("backward-value-gradient-list", lambda: _array_gradient(Value(1.0).exp(), [1.0]).backward(), TypeError,
-     r"^a Value's gradient must be one real number, got list \[1.0\] "
-     r"\(returned by the backward of an op on the result of 'exp'\)"),
+     r"^a Value's gradient \(returned by the backward of an op on the result of 'exp'\) must be a real "
+     r"number \(int or float\), got list \[1.0\]"),
 ]
 
 

@@ -58,19 +58,23 @@ def non_negative_number(owner: str, name: str, x: Any) -> float:
 def non_empty_list(
     owner: str, name: str, values: Any, item: Callable[[Any], bool] | type, items: str
 ) -> list:
-    """values as a list, if they are a non-empty list (or tuple, or range) of `item`s: instances of
+    """values as a list, if they are a non-empty list (or any iterable but a string) of `item`s: instances of
     that class, or things that function accepts. `items` names them in the error."""
     is_item = (lambda x: isinstance(x, item)) if isinstance(item, type) else item
-    if not isinstance(values, (list, tuple, range)) or not values or not all(map(is_item, values)):
+    try:
+        listed = None if isinstance(values, (str, bytes)) else list(values)
+    except TypeError:  # not iterable
+        listed = None
+    if not listed or not all(map(is_item, listed)):
         raise ValueError(f"{owner}: {name} must be a non-empty list of {items}, got {values!r}")
-    return list(values)
+    return listed
 
 
 def boolean(owner: str, name: str, value: Any) -> bool:
-    """value, if it is True or False (not 1, "yes" or None)."""
-    if not isinstance(value, bool):
+    """value as a bool, if it is True or False (numpy's too; not 1, "yes" or None)."""
+    if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
-    return value
+    return bool(value)
 
 
 def one_of(owner: str, name: str, value: Any, choices: Sequence[Any]) -> Any:

@@ -101,9 +101,12 @@ def _input_list(owner: str, inputs: Any) -> list:
     """`inputs` as a list; one Value or Tensor alone is a list of one (as in torch.autograd.gradcheck)."""
     if isinstance(inputs, (Value, Tensor)):
         return [inputs]
-    if not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"{owner}: inputs must be a list of Values or Tensors, got {type(inputs).__name__}")
-    return list(inputs)
+    try:
+        return list(inputs)
+    except TypeError:  # not iterable
+        raise TypeError(
+            f"{owner}: inputs must be a list of Values or Tensors, got {type(inputs).__name__}"
+        ) from None
 
 
 def _is_checked(op: str, i: int, x: Any) -> bool:

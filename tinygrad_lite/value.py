@@ -15,6 +15,8 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 from . import checks, engine, numerics
 from .engine import Backward, Node, op
 
@@ -31,13 +33,9 @@ class Value(Node):
     requires_grad = True
 
     def __init__(self, data: float, label: str = "") -> None:
-        if type(data) is not float and not isinstance(data, numbers.Real):  # `type` first: fast for floats
-            raise TypeError(
-                f"Value: data must be a real number (int or float), got {type(data).__name__} {data!r}"
-            )
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
-        self.data = float(data)
+        self.data = data if type(data) is float else _real(data, "Value: data")
         self.grad = 0.0
         self.parents: tuple[Value, ...] = ()
         self.op = ""
@@ -55,7 +53,7 @@ class Value(Node):
         backward_fn: Backward | None = None,
     ) -> Value:
         out = Value.__new__(Value)
-        out.data = data if type(data) is float else _one_number(data, "data")
+        out.data = data if type(data) is float else _real(data, "a Value's data")
         out.grad = 0.0
         out.parents = parents
         out.op = op
@@ -70,7 +68,7 @@ class Value(Node):
         return grads
 
     def _accumulate(self, g: float) -> None:
-        self.grad += g if type(g) is float else _one_number(g, "gradient", self)
+        self.grad += g if type(g) is float else _gradient(self, g)
 
     def zero_grad(self) -> None:
         """Set the gradient back to 0.0, before the next backward pass."""
@@ -281,14 +279,20 @@ def _operand(other: object) -> Value | None:
     return None
 
 
-def _one_number(x: Any, what: str, node: Value | None = None) -> float:
-    """x as a Value's data or gradient: one real number (or a 0-d array), else a clear TypeError."""
-    if isinstance(x, numbers.Real) or getattr(x, "shape", None) == ():
+def _real(x: Any, what: str) -> float:
+    """x as a float, if it is one real number (a numpy one or a 0-d array too), else a TypeError."""
+    if isinstance(x, numbers.Real) or (
+        isinstance(x, np.ndarray) and x.shape == () and x.dtype.kind in "biuf"
+    ):
         return float(x)
-    shown = f"of shape {x.shape}" if hasattr(x, "shape") else repr(x)
-    where = "a leaf Value" if node is None or not node.op else f"the result of {node.op!r}"
-    source = "" if node is None else f" (returned by the backward of an op on {where})"
-    raise TypeError(f"a Value's {what} must be one real number, got {type(x).__name__} {shown}{source}")
+    shown = f"of shape {x.shape}" if isinstance(x, np.ndarray) else repr(x)
+    raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__} {shown}")
+
+
+def _gradient(node: Value, g: Any) -> float:
+    """g, the gradient reaching `node`, as a float: the backward of an op on it must return numbers."""
+    where = f"the result of {node.op!r}" if node.op else "a leaf Value"
+    return _real(g, f"a Value's gradient (returned by the backward of an op on {where})")
 
 
 def _number(other: object) -> float | None:

@@ -24,7 +24,7 @@ def capacity_plot(table: Sequence[Capacity], path: Any) -> Path:
     a triangle where the search stopped at its limit, and the seed's numbers."""
     table = checks.non_empty_list("capacity_plot", "table", table, Capacity, "Capacity rows (capacity_table)")
     path = files.output_path("capacity_plot", path, example="capacity.svg")
-    if path.suffix not in ("", ".svg", ".png", ".pdf"):
+    if path.suffix.lower() not in ("", ".svg", ".png", ".pdf"):
         raise ValueError(f"capacity_plot: writes .svg, .png or .pdf files, got {str(path)!r}")
     try:
         import matplotlib
@@ -41,7 +41,7 @@ def capacity_plot(table: Sequence[Capacity], path: Any) -> Path:
         fig.tight_layout()
         picture = io.BytesIO()
         fig.savefig(
-            picture, format=path.suffix.lstrip(".") or "svg", metadata={"Date": None, "Creator": None}
+            picture, format=path.suffix.lstrip(".").lower() or "svg", metadata={"Date": None, "Creator": None}
         )
         plt.close(fig)
     return files.atomic_write(path, picture.getvalue(), owner="capacity_plot")

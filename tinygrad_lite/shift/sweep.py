@@ -294,13 +294,7 @@ def _with_bar(cells: list[_Cell], jobs: int, progress: bool, desc: str = "capaci
 def capacity_text(table: Sequence[Capacity]) -> str:
     """The table as text: one line per (bias, optimizer, lr), one column per hidden size,
     each the largest N learned (">= N" where the search stopped at its limit)."""
-    table = checks.non_empty_list(
-        "capacity_text",
-        "table",
-        table,
-        lambda row: isinstance(row, Capacity),
-        "Capacity rows (capacity_table's)",
-    )
+    table = checks.non_empty_list("capacity_text", "table", table, Capacity, "Capacity rows (capacity_table)")
     hidden = list(dict.fromkeys(row.hidden for row in table))
     lines = {}
     for row in table:
@@ -320,8 +314,7 @@ def capacity_text(table: Sequence[Capacity]) -> str:
 
 def _budget(owner: str, seeds: int, steps: int, max_n: int) -> dict[str, int]:
     seeds = checks.positive_int(owner, "seeds", seeds)
-    if checks.positive_int(owner, "max_n", max_n) < 2:
-        raise ValueError(f"{owner}: max_n must be at least 2 (the smallest shift task), got {max_n}")
+    max_n = node_count(owner, max_n, "max_n")
     return {"seeds": seeds, "steps": steps, "max_n": max_n}
 
 

@@ -69,11 +69,7 @@ def worked_example(model: MLP, k: int) -> str:
 def sweep_table(results: Sequence[SweepResult]) -> str:
     """The capacity sweep beside the seed's numbers."""
     results = checks.non_empty_list(
-        "sweep_table",
-        "results",
-        results,
-        lambda r: isinstance(r, SweepResult),
-        "SweepResults (capacity_sweep's)",
+        "sweep_table", "results", results, SweepResult, "SweepResults (capacity_sweep)"
     )
     lines = [f"{'H':>2} | {'largest N learned':>17} | {'seed says':<12} | N tried (seeds that learned it)"]
     for r in results:
