@@ -128,7 +128,7 @@ BAD_INPUT = [
     ("draw_hidden_space-copies", lambda: draw_hidden_space(MLP(3, 2, 3, copies=2)), TypeError,
      r"^draw_hidden_space: .*got an MLP holding 2 networks; draw one: model.copy\(k\)"),
     ("draw_hidden_space-scale", lambda: draw_hidden_space(MLP(3, 2, 3), arrow_scale=0), ValueError,
-     r"^draw_hidden_space: arrow_scale must be a positive number, got 0"),
+     r"^draw_hidden_space: arrow_scale must be a positive finite number, got 0"),
     ("Drawing.save-suffix", lambda: draw_hidden_space(MLP(3, 2, 3)).save("x.png"), ValueError,
      r"^save: this picture is drawn as SVG only; got 'x.png', save it as .svg"),
 ]

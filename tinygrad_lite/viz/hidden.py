@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import checks
 from ..functional import activate
 from ..tensor import Tensor
 from .svg import Drawing, document, element
@@ -57,7 +58,7 @@ def codes_and_winners(model: Any) -> tuple[np.ndarray, np.ndarray]:
     output (numbered from 1) whose logit is largest there: what `draw_hidden_space` draws."""
     w_in, b_in, w_out, b_out, activation = _weights(model)
     codes = _codes(w_in, b_in, activation)
-    return codes, np.argmax(codes @ w_out.T + b_out, axis=1) + 1
+    return codes, _winners(codes, w_out, b_out) + 1
 
 
 def winning_region(w_out: np.ndarray, b_out: np.ndarray, m: int, square: tuple[float, float]) -> np.ndarray:
@@ -108,6 +109,11 @@ def _codes(w_in: np.ndarray, b_in: np.ndarray, activation: str) -> np.ndarray:
     return np.asarray(activate(Tensor(w_in.T + b_in), activation).data, dtype=np.float64)
 
 
+def _winners(codes: np.ndarray, w_out: np.ndarray, b_out: np.ndarray) -> np.ndarray:
+    """For each code, the output (from 0) with the largest logit w_m . h + b_m."""
+    return np.argmax(codes @ w_out.T + b_out, axis=1)
+
+
 def _describe(model: Any) -> str:
     layers = getattr(model, "layers", None)
     copies = getattr(model, "copies", None)
@@ -119,9 +125,7 @@ def _describe(model: Any) -> str:
 def _arrow_scale(arrow_scale: float | None, w_out: np.ndarray) -> float:
     if arrow_scale is None:
         return float(np.linalg.norm(w_out, axis=1).max()) or 1.0
-    if not isinstance(arrow_scale, (int, float)) or not 0 < arrow_scale < math.inf:
-        raise ValueError(f"draw_hidden_space: arrow_scale must be a positive number, got {arrow_scale!r}")
-    return float(arrow_scale)
+    return checks.positive_number("draw_hidden_space", "arrow_scale", arrow_scale)
 
 
 def _bounds(activation: str, codes: np.ndarray) -> tuple[float, float]:
@@ -137,9 +141,6 @@ class _Space:
 
     def __init__(self, square, w_out, b_out, scale) -> None:
         self.square, self.w_out, self.b_out, self.scale = square, w_out, b_out, scale
-
-    def winners(self, codes: np.ndarray) -> np.ndarray:
-        return np.argmax(codes @ self.w_out.T + self.b_out, axis=1)
 
     def hue(self, m: int) -> float:
         return 360.0 * m / len(self.w_out)
@@ -190,7 +191,7 @@ def _plane(space, codes, pair, left, top, side, *, regions: bool) -> list[str]:
     parts += _axes(space, pair, px, left, top, side)
     for m in range(len(w_out)):
         parts += _arrow(space, m, w_out[m], px, side)
-    winners = space.winners(codes)
+    winners = _winners(codes, space.w_out, space.b_out)
     for n in range(len(codes)):
         parts += _code(codes[n, list(pair)], n, winners[n], len(codes), px, space)
     return parts
