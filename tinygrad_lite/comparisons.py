@@ -78,9 +78,8 @@ def _close(owner: str, a: Any, b: Any, rtol: Any, atol: Any, equal_nan: Any) -> 
     if tensor is None:
         kinds = f"{type(a).__name__} and {type(b).__name__}"
         raise TypeError(f"{owner}: expects at least one Tensor (numpy.{owner} compares arrays), got {kinds}")
-    for name, tol in (("rtol", rtol), ("atol", atol)):
-        if not checks.is_number(tol) or not tol >= 0:
-            raise ValueError(f"{owner}: {name} must be a non-negative number, got {tol!r}")
+    rtol = checks.non_negative_number(owner, "rtol", rtol)
+    atol = checks.non_negative_number(owner, "atol", atol)
     x, y = (t.data if isinstance(t, ComparisonOps) else to_array(t, None) for t in (a, b))
     checks.broadcast(owner, x.shape, y.shape)
     return tensor, np.isclose(x, y, rtol, atol, bool(equal_nan))

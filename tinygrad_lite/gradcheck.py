@@ -66,9 +66,8 @@ def gradcheck(
     if not checked:
         raise ValueError("gradcheck: no input requires grad; pass Values or Tensors with requires_grad=True")
     eps = checks.positive_number("gradcheck", "eps", eps)
-    atol, rtol = (
-        checks.non_negative_number("gradcheck", name, x) for name, x in (("atol", atol), ("rtol", rtol))
-    )
+    atol = checks.non_negative_number("gradcheck", "atol", atol)
+    rtol = checks.non_negative_number("gradcheck", "rtol", rtol)
     rng = checks.rng("gradcheck", seed, "seed")
     outputs = _outputs(fn(*inputs))
     weights = [rng.standard_normal(np.shape(out.data)) for out in outputs]
