@@ -90,6 +90,16 @@ def test_initial_weights_uniform_follow_pytorchs_fan_in_rule():
     assert initial_weights(n, hidden, 4, init="uniform")["layers.0.weight"].tobytes() != w1.tobytes()
 
 
+def test_load_network_gives_back_the_saved_network_in_float64():
+    for bias in (False, True):
+        model = nn.MLP(5, 3, 5, bias=bias, rng=1)  # float32, as a learner makes it
+        loaded = load_saved(model.state_dict())
+        assert isinstance(loaded, nn.MLP) and repr(loaded) == repr(nn.MLP(5, 3, 5, bias=bias))
+        for name, array in model.state_dict().items():
+            got = loaded.state_dict()[name]
+            assert got.dtype == np.float64 and np.array_equal(got, array.astype(np.float64))
+
+
 def load_saved(state: dict) -> nn.MLP:
     """load_network on a checkpoint of `state`, saved in a fresh temporary directory."""
     with tempfile.TemporaryDirectory() as folder:
