@@ -14,7 +14,10 @@ only adds code shows less here than in a process of its own.)
 The steps use what every version since 0.1 has: one Adam step of the seed's
 network as Tensors (`bench_tensor.OursMLP`, N=5 and N=11) and as Values
 (`bench_scalar.SeedNet`, 11-2-11 on its 10 examples), each with its own
-version's optimizer.
+version's optimizer. The Value step's samples last as long as `bench_scalar`'s
+(SAMPLE_S, a quarter second, about 150 steps): a scalar graph makes thousands of
+objects, and a 30 ms sample that starts right after `gc.collect()` would leave
+out most of what the garbage collector costs each version.
 """
 
 import _common  # noqa: F401, I001  (first: pins BLAS threads before numpy loads)
@@ -31,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 
 from _common import Contender, heading, machine, run_interleaved, timing_table
-from bench_scalar import SeedNet
+from bench_scalar import SAMPLE_S, SeedNet
 from bench_tensor import OursMLP, shift_problem
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,7 +100,8 @@ def main() -> None:
         print(machine())
         for step in old:
             pair = [old[step], new[step]]
-            run_interleaved(pair, repeats=args.repeats)
+            sample_s = SAMPLE_S if step.startswith("Value") else 0.03
+            run_interleaved(pair, repeats=args.repeats, sample_s=sample_s)
             heading(step)
             print(timing_table(pair, [old[step]]))
 
