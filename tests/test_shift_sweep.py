@@ -95,6 +95,14 @@ def test_criterion_all_needs_every_seed_and_any_one(small_table):
     assert differ > 0  # some N is learned by one seed of two, not by both
 
 
+def test_bias_may_be_any_iterable_of_python_or_numpy_bools(small_table):
+    table, _ = small_table
+    hidden_one = [r for r in table if r.hidden == 1 and r.bias]
+    from_generator = capacity_table([1], OPTIMIZERS, bias=(b for b in [np.True_]), jobs=1, **SMALL)
+    assert [r.record() for r in from_generator] == [r.record() for r in hidden_one]
+    assert all(type(r.bias) is bool for r in from_generator)
+
+
 def test_results_do_not_depend_on_the_number_of_processes():
     settings = dict(bias=[False, True], seeds=2, steps=200, max_n=12, progress=False)
     alone = capacity_table([2], [("adam", 0.1), ("sgd", 0.5)], jobs=1, **settings)

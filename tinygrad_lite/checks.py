@@ -70,9 +70,14 @@ def non_empty_list(
     return listed
 
 
+def is_boolean(x: Any) -> bool:
+    """True or False, Python's or numpy's (not 1, "yes" or None)."""
+    return isinstance(x, (bool, np.bool_))
+
+
 def boolean(owner: str, name: str, value: Any) -> bool:
     """value as a bool, if it is True or False (numpy's too; not 1, "yes" or None)."""
-    if not isinstance(value, (bool, np.bool_)):
+    if not is_boolean(value):
         raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
     return bool(value)
 

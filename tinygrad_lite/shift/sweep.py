@@ -230,7 +230,8 @@ def capacity_table(
     owner = "capacity_table"
     hidden_sizes = list(dict.fromkeys(_hidden_sizes(owner, hidden_sizes)))
     optimizers = _optimizers(owner, optimizers)
-    checks.non_empty_list(owner, "bias", bias, bool, "True/False")
+    biases = checks.non_empty_list(owner, "bias", bias, checks.is_boolean, "True/False")
+    biases = list(dict.fromkeys(map(bool, biases)))  # each once, as Python's bools (numpy's too)
     checks.one_of(owner, "criterion", criterion, CRITERIA)
     checks.one_of(owner, "init", init, INITS)
     jobs = (os.cpu_count() or 1) if jobs is None else checks.positive_int(owner, "jobs", jobs)
@@ -241,13 +242,11 @@ def capacity_table(
     cells = [
         _Cell(h, b, name, lrs, **common, relative=16, above=2)
         for h in hidden_sizes
-        for b in dict.fromkeys(bias)
+        for b in biases
         for name, lrs in _by_optimizer(optimizers).items()
     ]
     rows = {(r.hidden, r.bias, r.optimizer, r.lr): r for rs in _with_bar(cells, jobs, progress) for r in rs}
-    table = [
-        rows[h, b, name, lr] for h in hidden_sizes for b in dict.fromkeys(bias) for name, lr in optimizers
-    ]
+    table = [rows[h, b, name, lr] for h in hidden_sizes for b in biases for name, lr in optimizers]
     if json_path is not None:
         lines = ",\n".join(json.dumps(row.record()) for row in table)  # one row per line
         files.atomic_write(json_path, f"[\n{lines}\n]\n", owner=owner)
