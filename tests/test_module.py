@@ -212,6 +212,8 @@ def test_train_and_eval_switch_every_submodule_and_return_self():
     assert net.eval() is net and not any(m.training for m in modules)
     assert net.train() is net and all(m.training for m in modules)
     assert net.train(False) is net and not net.blocks[0].training
+    net.train(np.True_)  # numpy's bools are taken, and stored as Python's
+    assert all(m.training is True for m in modules)
     assert "training" not in "".join(net.state_dict())  # a mode, not a parameter
 
 

@@ -71,7 +71,7 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Set `training` to `mode` on this module and every sub-module, as PyTorch does; returns self."""
-        checks.boolean("train", "mode", mode)
+        mode = checks.boolean("train", "mode", mode)
         for module in self.modules():
             module.training = mode
         return self
