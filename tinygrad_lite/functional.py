@@ -139,7 +139,10 @@ ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
 
 def activate(x: Node, name: str) -> Node:
     """x passed through the activation `name` (a key of ACTIVATIONS), for a Tensor or a Value."""
-    return ACTIVATIONS[check_activation("activate", name)](x)
+    function = ACTIVATIONS.get(name) if isinstance(name, str) else None
+    if function is None:  # checked only then: a model calls this once per layer and step
+        check_activation("activate", name)  # raises, listing the names there are
+    return function(x)
 
 
 def check_activation(owner: str, name: Any) -> str:
