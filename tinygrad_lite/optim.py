@@ -60,10 +60,10 @@ def _zeros_like(p: Any) -> Any:
     return np.zeros_like(p.data) if isinstance(p.data, np.ndarray) else 0.0
 
 
-def _fraction(owner: str, name: str, x: Any, top: float = 1.0) -> float:
-    """x as a float in [0, top)."""
-    if not checks.is_number(x) or not 0 <= x < top:
-        raise ValueError(f"{owner}: {name} must be in [0, {top:g}), got {x!r}")
+def _fraction(owner: str, name: str, x: Any) -> float:
+    """x as a float in [0, 1)."""
+    if not checks.is_number(x) or not 0 <= x < 1:
+        raise ValueError(f"{owner}: {name} must be in [0, 1), got {x!r}")
     return float(x)
 
 
@@ -90,12 +90,10 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         self.momentum = _fraction("SGD", "momentum", momentum)
-        self.weight_decay = _fraction("SGD", "weight_decay", weight_decay, math.inf)
-        if not isinstance(nesterov, bool) or (nesterov and not self.momentum):
-            raise ValueError(
-                f"SGD: nesterov=True needs a momentum > 0, got nesterov={nesterov!r}, momentum={momentum!r}"
-            )
-        self.nesterov = nesterov
+        self.weight_decay = checks.non_negative_number("SGD", "weight_decay", weight_decay)
+        self.nesterov = checks.boolean("SGD", "nesterov", nesterov)
+        if self.nesterov and not self.momentum:
+            raise ValueError(f"SGD: nesterov=True needs a momentum > 0, got momentum={momentum!r}")
         self.velocity: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -204,7 +202,7 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
     ) -> None:
         super().__init__(params, lr, betas, eps)
-        self.weight_decay = _fraction("AdamW", "weight_decay", weight_decay, math.inf)
+        self.weight_decay = checks.non_negative_number("AdamW", "weight_decay", weight_decay)
 
     def step(self) -> None:
         for p in self.params:
@@ -234,8 +232,8 @@ class RMSprop(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         self.alpha = _fraction("RMSprop", "alpha", alpha)
-        self.eps = _fraction("RMSprop", "eps", eps, math.inf)
-        self.weight_decay = _fraction("RMSprop", "weight_decay", weight_decay, math.inf)
+        self.eps = checks.non_negative_number("RMSprop", "eps", eps)
+        self.weight_decay = checks.non_negative_number("RMSprop", "weight_decay", weight_decay)
         self.momentum = _fraction("RMSprop", "momentum", momentum)
         self.centered = checks.boolean("RMSprop", "centered", centered)
         self.square_avg = [_zeros_like(p) for p in self.params]
