@@ -460,7 +460,8 @@ def test_every_node_owns_its_grad_though_the_pass_copies_none():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     a, b = x * 2.0, x * 3.0
     (a + b).sum().backward()
-    a.grad *= 10.0  # clipping one gradient in place
+    assert a._grad is b._grad and a._grad_borrowed and b._grad_borrowed  # the pass made no copy
+    a.grad *= 10.0  # clipping one gradient in place: reading .grad made a's own copy first
     np.testing.assert_array_equal(a.grad, [10.0, 10.0])
     np.testing.assert_array_equal(b.grad, [1.0, 1.0])
     np.testing.assert_array_equal(x.grad, [5.0, 5.0])
