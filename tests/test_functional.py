@@ -19,7 +19,7 @@ from tests.bad_input import NAN, as_params, assert_clear_error, logits, t23
 from tinygrad_lite import Tensor, Value, functional, gradcheck, nn
 from tinygrad_lite.functional import dropout
 
-from .conftest import avoiding, check_elementwise, param, reals
+from .conftest import assert_matches_torch, avoiding, check_elementwise, param, reals
 
 # ---- linear ------------------------------------------------------------------------------------
 
@@ -239,15 +239,10 @@ def test_matches_pytorch(name):
     torch = pytest.importorskip("torch")
     function, args, kwargs = TORCH[name]
     data = np.concatenate([np.linspace(-9, 9, 37), [-30.0, 25.0, 1e-8]])
-    x = param(data)
-    out = getattr(functional, function)(x, *args, **kwargs)
-    g = np.random.default_rng(0).standard_normal(out.shape)
-    out.backward(g)
-    x_t = torch.tensor(data, requires_grad=True)
-    out_t = getattr(torch.nn.functional, function)(x_t, *args, **kwargs)
-    out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(x.grad, x_t.grad.numpy(), rtol=1e-14, atol=1e-15)
+    ours, theirs = getattr(functional, function), getattr(torch.nn.functional, function)
+    assert_matches_torch(
+        lambda x: ours(x, *args, **kwargs), lambda x: theirs(x, *args, **kwargs), data, rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize(

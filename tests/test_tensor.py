@@ -28,12 +28,12 @@ from .conftest import (
     arrays,
     assert_matches_torch,
     away_from_zero,
+    check_elementwise,
     constant,
     param,
     positives,
     random_array,
     reals,
-    shapes,
 )
 
 # ---- arithmetic on one tensor and a number ----------------------------------------
@@ -62,12 +62,7 @@ WITH_A_NUMBER = {
 @pytest.mark.parametrize("name", WITH_A_NUMBER)
 @given(data=st.data())
 def test_arithmetic_with_a_number(name, data):
-    op, numpy_op, domain = WITH_A_NUMBER[name]
-    x = data.draw(arrays(data.draw(shapes, label="shape"), domain), label="x")
-    out = op(param(x))
-    assert out.shape == x.shape
-    np.testing.assert_allclose(out.data, numpy_op(x), rtol=1e-12, atol=1e-15)
-    assert gradcheck(op, [param(x)])
+    check_elementwise(*WITH_A_NUMBER[name], data)
 
 
 # ---- arithmetic on two tensors, broadcast ------------------------------------------
