@@ -20,13 +20,20 @@ from .gradcheck import GradcheckError
 
 @dataclass
 class Case:
-    """One gradient check `check_op` ran: its inputs (described), their shapes, which of them were
-    broadcast against the others, and gradcheck's error (None where it passed)."""
+    """One gradient check `check_op` ran: its inputs (described), their shapes, and gradcheck's error
+    (None where it passed)."""
 
     description: str
     shapes: list[tuple[int, ...]]
-    broadcast: list[bool]
     error: GradcheckError | None
+
+    def was_broadcast(self, i: int) -> bool:
+        """Whether input i was stretched to the shape of the others (never in an op that does not
+        broadcast, such as matmul)."""
+        try:
+            return self.shapes[i] != np.broadcast_shapes(*self.shapes)
+        except ValueError:  # shapes that do not broadcast together
+            return False
 
 
 def hint(results: list[Case], atol: float, rtol: float) -> str | None:
@@ -78,7 +85,7 @@ def _broadcast_hint(results: list[Case], wrong: dict, i: int) -> str | None:
     """Input i wrong in some cases, in each of them broadcast, and right in a case where it was not."""
     fails = [r for r in results if r.error is not None and (id(r), i) in wrong and wrong[id(r), i].any()]
     passes = [r for r in results if r not in fails]
-    if not fails or not all(r.broadcast[i] for r in fails) or not any(not r.broadcast[i] for r in passes):
+    if not fails or not all(r.was_broadcast(i) for r in fails) or all(r.was_broadcast(i) for r in passes):
         return None
     r = fails[0]
     return (
