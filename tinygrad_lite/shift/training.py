@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
@@ -137,13 +138,16 @@ def train_shift_seeds(
     owner = "train_shift_seeds"
     seeds = checks.non_empty_list(owner, "seeds", seeds, _is_seed, "non-negative ints")
     if lrs is not None:
-        lrs = checks.non_empty_list(owner, "lrs", lrs, checks.is_number, "numbers")
-        lrs = [checks.positive_number(owner, "lr", lr) for lr in lrs]
+        lrs = list(map(float, checks.non_empty_list(owner, "lrs", lrs, _is_lr, "positive finite numbers")))
     return _train(config, seeds, progress, owner, lrs)
 
 
 def _is_seed(seed: Any) -> bool:
     return checks.is_int(seed) and seed >= 0
+
+
+def _is_lr(lr: Any) -> bool:
+    return checks.is_number(lr) and 0 < lr < math.inf
 
 
 def _train(
