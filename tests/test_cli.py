@@ -180,6 +180,16 @@ def test_film_load_trains_on_from_the_saved_network(saved_model, tmp_path, capsy
     assert out.read_text("utf-8").lstrip().lower().startswith("<!doctype html>")
 
 
+def test_film_load_keeps_the_biases_of_a_network_that_has_them(tmp_path, capsys):
+    path, out = tmp_path / "biased.npz", tmp_path / "film.html"
+    save(nn.MLP(5, 2, 5, bias=True, rng=0, dtype=np.float64).state_dict(), path)
+    assert cli.main(["film", "--load", str(path), "-s", "10", "--every", "5", "-o", str(out), "-q"]) == 0
+    config = ShiftConfig(5, 2, steps=10, record_every=5, bias=True)
+    result = shift.train_shift(config, progress=False, start=load(path))
+    assert capsys.readouterr().out.splitlines()[0].startswith(f"{result.summary()};")
+    assert "layers.0.bias" in result.snapshots[-1][1]
+
+
 @pytest.mark.parametrize(
     "args, pattern",
     [

@@ -184,7 +184,7 @@ def _film(args: argparse.Namespace) -> None:
     loaded = _network(args)
     start = None if loaded is None else loaded.state_dict()
     # Every update recorded by default: the film places its frames where the learning is.
-    config = _config(args, record_every=every, bias=start is not None and "layers.0.bias" in start)
+    config = _config(args, record_every=every, bias=loaded is not None and loaded.layers[0].bias is not None)
     files.output_path("--out", args.out, make_parents=True, example="film.html")
     result = shift.train_shift(config, args.seed, progress=not args.quiet, start=start)
     player = viz.training_film(result, fps=args.fps)
