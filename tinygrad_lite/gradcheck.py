@@ -141,9 +141,10 @@ def numerical_grad(
 
         d fn / d x_i  ~  (fn(x + eps e_i) - fn(x - eps e_i)) / (2 eps)
 
-    Returns one entry per input: a float for a Value, an array of the input's
-    shape for a Tensor, None for a Tensor that does not require grad (a
-    constant). Tensors that require grad must be float64.
+    Returns one entry per input (one input may come alone, as in `gradcheck`):
+    a float for a Value, an array of the input's shape for a Tensor, None for a
+    Tensor that does not require grad (a constant). Tensors that require grad
+    must be float64.
     """
     inputs = _input_list("numerical_grad", inputs)
     wanted = [_is_checked("numerical_grad", i, x) for i, x in enumerate(inputs)]
