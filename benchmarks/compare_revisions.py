@@ -100,8 +100,8 @@ def main() -> None:
         print(machine())
         for step in old:
             pair = [old[step], new[step]]
-            sample_s = SAMPLE_S if step.startswith("Value") else 0.03
-            run_interleaved(pair, repeats=args.repeats, sample_s=sample_s)
+            longer = {"sample_s": SAMPLE_S} if step.startswith("Value") else {}
+            run_interleaved(pair, repeats=args.repeats, **longer)
             heading(step)
             print(timing_table(pair, [old[step]]))
 
